@@ -1,0 +1,165 @@
+"""System checks for misconfiguration, with stable ids (oauthcore.E001, oauthcore.W001, ...)."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+from django.db import DatabaseError
+from django.utils.module_loading import import_string
+
+from oauthcore import scopes
+from oauthcore.conf import DEFAULTS, oauth_settings
+
+ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
+MIN_HS256_SECRET_LENGTH = 32
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """Tell whether ``host`` is localhost or a loopback IP address (RFC 8252 8.3)."""
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _settings_errors() -> list:
+    found = []
+    unknown = sorted(set(oauth_settings.user_settings) - set(DEFAULTS))
+    if unknown:
+        found.append(
+            Error(
+                f"Unknown OAUTHCORE settings: {', '.join(unknown)}.",
+                hint="See docs/settings.md for the supported keys.",
+                id="oauthcore.E001",
+            )
+        )
+    for name, default in DEFAULTS.items():
+        value = getattr(oauth_settings, name)
+        if isinstance(default, timedelta) and not isinstance(value, timedelta):
+            found.append(Error(f"OAUTHCORE[{name!r}] must be a timedelta.", id="oauthcore.E002"))
+    return found
+
+
+def _issuer_errors() -> list:
+    issuer = oauth_settings.ISSUER
+    parts = urlsplit(issuer or "")
+    secure = parts.scheme == "https" or (
+        parts.scheme == "http" and is_loopback_host(parts.hostname)
+    )
+    if secure and not (parts.query or parts.fragment or issuer.endswith("/")):
+        return []
+    return [
+        Error(
+            f"OAUTHCORE['ISSUER'] is not a valid issuer: {issuer!r}.",
+            hint="Use an https URL with no query, fragment or trailing slash (RFC 8414 2); "
+            "http is accepted on loopback hosts only.",
+            id="oauthcore.E003",
+        )
+    ]
+
+
+def _key_errors() -> list:
+    found = []
+    secret = oauth_settings.HS256_SECRET
+    if secret is not None and len(secret) < MIN_HS256_SECRET_LENGTH:
+        found.append(
+            Error(
+                "OAUTHCORE['HS256_SECRET'] is too short.",
+                hint=f"Use at least {MIN_HS256_SECRET_LENGTH} random characters (RFC 7518 3.2).",
+                id="oauthcore.E004",
+            )
+        )
+    if oauth_settings.SIGNING_ALGORITHM == "HS256" and not secret:
+        found.append(
+            Error(
+                "HS256 is selected but OAUTHCORE['HS256_SECRET'] is not set.",
+                id="oauthcore.E005",
+            )
+        )
+    elif oauth_settings.SIGNING_ALGORITHM not in (*ALGORITHMS, "HS256"):
+        found.append(
+            Error(
+                f"Unsupported OAUTHCORE['SIGNING_ALGORITHM']: {oauth_settings.SIGNING_ALGORITHM}.",
+                hint=f"Use one of {', '.join(ALGORITHMS)}.",
+                id="oauthcore.E006",
+            )
+        )
+    for index, spec in enumerate(oauth_settings.SIGNING_KEYS):
+        if not isinstance(spec, dict) or not (
+            spec.get("private_key") or spec.get("private_key_file")
+        ):
+            found.append(
+                Error(
+                    f"OAUTHCORE['SIGNING_KEYS'][{index}] has no private_key or private_key_file.",
+                    id="oauthcore.E007",
+                )
+            )
+    return found
+
+
+def _other_errors() -> list:
+    found = []
+    try:
+        import_string(oauth_settings.ADAPTER)
+    except ImportError:
+        found.append(
+            Error(
+                f"OAUTHCORE['ADAPTER'] cannot be imported: {oauth_settings.ADAPTER}.",
+                id="oauthcore.E008",
+            )
+        )
+    invalid = [name for name in oauth_settings.SCOPES if not scopes.SCOPE_TOKEN.fullmatch(name)]
+    if invalid:
+        found.append(
+            Error(f"Invalid scope names in OAUTHCORE['SCOPES']: {invalid}.", id="oauthcore.E009")
+        )
+    return found
+
+
+@register(Tags.security, "oauthcore")
+def check_settings(app_configs=None, **kwargs) -> list:
+    """Check the OAUTHCORE settings."""
+    found = _settings_errors()
+    if found:
+        return found
+    return _issuer_errors() + _key_errors() + _other_errors()
+
+
+@register(Tags.database)
+def check_stored_configuration(app_configs=None, databases=None, **kwargs) -> list:
+    """Check stored clients and keys (runs with ``check --database default`` and ``migrate``)."""
+    from oauthcore.models import Client, SigningKey
+
+    if not databases:
+        return []
+    found = []
+    try:
+        for client in Client.objects.active().only("client_id", "allowed_scopes"):
+            if bad := scopes.unknown(client.allowed_scopes):
+                found.append(
+                    Warning(
+                        f"Client {client.client_id} allows unregistered scopes: {bad}.",
+                        hint="Add them to OAUTHCORE['SCOPES'] or remove them from the client.",
+                        id="oauthcore.W001",
+                    )
+                )
+        no_key = not (oauth_settings.HS256_SECRET or oauth_settings.SIGNING_KEYS)
+        if no_key and not settings.DEBUG and not SigningKey.objects.filter(state="active").exists():
+            found.append(
+                Warning(
+                    "There is no active signing key; one will be created on first use.",
+                    hint="Run `manage.py rotatekeys` or set OAUTHCORE['SIGNING_KEYS'].",
+                    id="oauthcore.W002",
+                )
+            )
+    except DatabaseError:  # tables not migrated yet
+        return []
+    return found

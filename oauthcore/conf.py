@@ -1,0 +1,110 @@
+"""The one settings object: ``oauth_settings``, read from ``settings.OAUTHCORE`` at call time.
+
+Every key, its default and its meaning is listed in ``DEFAULTS`` below and in docs/settings.md.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+DEFAULTS: dict[str, Any] = {
+    # The issuer identifier (RFC 8414): an https URL, or http on a loopback host for development.
+    "ISSUER": "http://127.0.0.1:8000",
+    # The `aud` of access tokens and the audience a resource server accepts; None means the issuer.
+    "AUDIENCE": None,
+    # The scope registry: scope name -> the sentence shown on the consent screen.
+    "SCOPES": {},
+    # Lifetime of access tokens (RFC 9068); a client may override it.
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
+    # Absolute lifetime of a refresh-token family, counted from the authorization.
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=14),
+    # A refresh token unused for this long dies; None disables the idle timeout.
+    "REFRESH_TOKEN_IDLE_TIMEOUT": None,
+    # Lifetime of an authorization code (RFC 6749 4.1.2 recommends at most 10 minutes).
+    "AUTHORIZATION_CODE_LIFETIME": timedelta(seconds=60),
+    # PKCE is always required for public clients; this requires it for confidential ones too.
+    "PKCE_REQUIRED": True,
+    # The algorithm of keys created by `rotatekeys` and on first use: RS256, PS256, ES256 or EdDSA.
+    "SIGNING_ALGORITHM": "RS256",
+    # Keys kept outside the database: [{"private_key": PEM} or {"private_key_file": path},
+    # optional "algorithm" and "kid"]. The first one signs; the others stay published.
+    "SIGNING_KEYS": [],
+    # A shared secret for HS256 when one deployment both issues and verifies (never published).
+    # Setting it makes HS256 the signing algorithm.
+    "HS256_SECRET": None,
+    # How long a server process trusts its copy of the signing keys before reading them again.
+    "KEY_CACHE_TTL": timedelta(seconds=30),
+    # Tolerated clock difference when checking exp, nbf and iat.
+    "CLOCK_SKEW": timedelta(seconds=30),
+    # Bearer tokens longer than this many characters are refused before any decoding.
+    "MAX_TOKEN_LENGTH": 8192,
+    # Resource server only: the issuer's JWKS URL, when keys are not in this project's database.
+    "JWKS_URL": None,
+    # Resource server only: how long a fetched JWKS is trusted before it is fetched again.
+    "JWKS_CACHE_TTL": timedelta(minutes=10),
+    # Resource server only: the shortest time between two fetches triggered by an unknown kid.
+    "JWKS_MIN_REFETCH_INTERVAL": timedelta(seconds=30),
+    # Timeout of one JWKS fetch.
+    "JWKS_FETCH_TIMEOUT": timedelta(seconds=5),
+    # Check the deny-list of revoked access tokens (one cache lookup per request).
+    "CHECK_REVOKED_TOKENS": True,
+    # The realm named in WWW-Authenticate challenges; None means the issuer.
+    "REALM": None,
+    # The policy hooks (subject, extra claims, ...): a dotted path to an Adapter subclass.
+    "ADAPTER": "oauthcore.adapter.Adapter",
+}
+
+
+class OAuthSettings:
+    """Attribute access to ``settings.OAUTHCORE`` with defaults, cached until settings change."""
+
+    def __init__(self, defaults: dict[str, Any]) -> None:
+        self._defaults = defaults
+        self._cached: set[str] = set()
+
+    @property
+    def user_settings(self) -> dict[str, Any]:
+        return getattr(settings, "OAUTHCORE", None) or {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self._defaults:
+            raise AttributeError(f"Invalid oauthcore setting: {name!r}")
+        value = self.user_settings.get(name, self._defaults[name])
+        self._cached.add(name)
+        setattr(self, name, value)
+        return value
+
+    @property
+    def audience(self) -> str:
+        return self.AUDIENCE or self.ISSUER
+
+    @property
+    def realm(self) -> str:
+        return self.REALM or self.ISSUER
+
+    def get_adapter_class(self) -> type:
+        return import_string(self.ADAPTER)
+
+    def reload(self) -> None:
+        for name in self._cached:
+            delattr(self, name)
+        self._cached.clear()
+
+
+oauth_settings = OAuthSettings(DEFAULTS)
+
+
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting == "OAUTHCORE":
+        oauth_settings.reload()
+        from oauthcore import keys
+
+        keys.forget()
+
+
+setting_changed.connect(_reload)

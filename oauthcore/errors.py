@@ -1,0 +1,108 @@
+"""OAuth errors as exceptions: raised anywhere, rendered once by ``oauthcore.views.base``.
+
+Each class carries the RFC error code and HTTP status; none imports django.http.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+
+class OAuthError(Exception):
+    """An error the protocol names (RFC 6749 4.1.2.1, 5.2; RFC 6750 3.1; RFC 7009; OIDC Core 3.1.2.6)."""
+
+    error = "server_error"
+    status = HTTPStatus.BAD_REQUEST
+
+    def __init__(self, description: str = "", *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(description or self.error)
+        self.description = description
+        self.headers = headers or {}
+
+    def as_dict(self) -> dict[str, str]:
+        data = {"error": self.error}
+        if self.description:
+            data["error_description"] = self.description
+        return data
+
+
+class InvalidRequest(OAuthError):
+    error = "invalid_request"
+
+
+class InvalidClient(OAuthError):
+    error = "invalid_client"
+    status = HTTPStatus.UNAUTHORIZED
+
+
+class InvalidGrant(OAuthError):
+    error = "invalid_grant"
+
+
+class UnauthorizedClient(OAuthError):
+    error = "unauthorized_client"
+
+
+class UnsupportedGrantType(OAuthError):
+    error = "unsupported_grant_type"
+
+
+class UnsupportedResponseType(OAuthError):
+    error = "unsupported_response_type"
+
+
+class UnsupportedTokenType(OAuthError):
+    error = "unsupported_token_type"
+
+
+class InvalidScope(OAuthError):
+    error = "invalid_scope"
+
+
+class AccessDenied(OAuthError):
+    error = "access_denied"
+    status = HTTPStatus.FORBIDDEN
+
+
+class ServerError(OAuthError):
+    error = "server_error"
+    status = HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+class TemporarilyUnavailable(OAuthError):
+    error = "temporarily_unavailable"
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+
+
+class LoginRequired(OAuthError):
+    error = "login_required"
+
+
+class ConsentRequired(OAuthError):
+    error = "consent_required"
+
+
+class InteractionRequired(OAuthError):
+    error = "interaction_required"
+
+
+class InvalidToken(OAuthError):
+    """RFC 6750 3.1: the access token is expired, revoked, malformed or invalid."""
+
+    error = "invalid_token"
+    status = HTTPStatus.UNAUTHORIZED
+
+
+class InsufficientScope(OAuthError):
+    """RFC 6750 3.1: the token lacks a scope the resource needs."""
+
+    error = "insufficient_scope"
+    status = HTTPStatus.FORBIDDEN
+
+    def __init__(self, description: str = "", *, scope: str = "") -> None:
+        super().__init__(description)
+        self.scope = scope
+
+
+class InvalidClientMetadata(Exception):
+    """A client registration (command line or admin) names something we do not support."""

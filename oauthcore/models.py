@@ -1,0 +1,264 @@
+"""What the authorization server stores. Bearer secrets are stored as SHA-256 hashes only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from oauthcore import crypto
+from oauthcore.conf import oauth_settings
+
+
+class ClientQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Client(models.Model):
+    """A registered application (RFC 6749 2)."""
+
+    class ClientType(models.TextChoices):
+        CONFIDENTIAL = "confidential", _("Confidential")
+        PUBLIC = "public", _("Public")
+
+    class GrantType(models.TextChoices):
+        AUTHORIZATION_CODE = "authorization_code", _("Authorization code")
+        REFRESH_TOKEN = "refresh_token", _("Refresh token")
+        CLIENT_CREDENTIALS = "client_credentials", _("Client credentials")
+
+    client_id = models.CharField(_("client ID"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200, help_text=_("Shown on the consent screen."))
+    client_type = models.CharField(
+        _("client type"), max_length=20, choices=ClientType.choices, default=ClientType.CONFIDENTIAL
+    )
+    secret_hash = models.CharField(_("secret hash"), max_length=64, blank=True, editable=False)
+    previous_secret_hash = models.CharField(max_length=64, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    redirect_uris = models.JSONField(
+        _("redirect URIs"), default=list, blank=True, help_text=_("Matched exactly.")
+    )
+    grant_types = models.JSONField(_("grant types"), default=list, blank=True)
+    allowed_scopes = models.JSONField(_("allowed scopes"), default=list, blank=True)
+    default_scopes = models.JSONField(
+        _("default scopes"),
+        default=list,
+        blank=True,
+        help_text=_("Granted when a request names no scope; empty means all allowed scopes."),
+    )
+    audience = models.CharField(
+        _("audience"), max_length=255, blank=True, help_text=_("Empty means the global audience.")
+    )
+    access_token_lifetime = models.DurationField(null=True, blank=True)
+    refresh_token_lifetime = models.DurationField(null=True, blank=True)
+    skip_consent = models.BooleanField(
+        _("skip consent"), default=False, help_text=_("For first-party apps only.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_public(self) -> bool:
+        return self.client_type == self.ClientType.PUBLIC
+
+    def allows_grant(self, grant_type: str) -> bool:
+        return grant_type in self.grant_types
+
+    def set_new_secret(self, *, keep_previous_for: timedelta | None = None) -> str:
+        """Give the client a new secret and return it (the only time it is readable).
+
+        With ``keep_previous_for``, the old secret keeps working that long, for rolling deployments.
+        """
+        raw = crypto.new_token()
+        if keep_previous_for and self.secret_hash:
+            self.previous_secret_hash = self.secret_hash
+            self.previous_secret_expires_at = timezone.now() + keep_previous_for
+        else:
+            self.previous_secret_hash = ""
+            self.previous_secret_expires_at = None
+        self.secret_hash = crypto.hash_token(raw)
+        return raw
+
+    def check_secret(self, raw: str, *, now: datetime | None = None) -> bool:
+        """Tell, in constant time, whether ``raw`` is this client's current (or rolling) secret."""
+        current = crypto.matches(raw, self.secret_hash)
+        previous = crypto.matches(raw, self.previous_secret_hash)
+        expires = self.previous_secret_expires_at
+        return current or (previous and expires is not None and (now or timezone.now()) < expires)
+
+    def token_lifetime(self) -> timedelta:
+        return self.access_token_lifetime or oauth_settings.ACCESS_TOKEN_LIFETIME
+
+    def token_audience(self) -> str:
+        return self.audience or oauth_settings.audience
+
+
+class GrantQuerySet(models.QuerySet):
+    def by_value(self, raw: str):
+        return self.filter(token_hash=crypto.hash_token(raw))
+
+    def expired(self, now: datetime | None = None):
+        return self.filter(expires_at__lte=now or timezone.now())
+
+
+class AuthorizationCode(models.Model):
+    """A one-time code (RFC 6749 4.1.2) bound to client, user, redirect URI, scope and PKCE."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    redirect_uri = models.TextField()
+    scope = models.TextField(blank=True)
+    code_challenge = models.CharField(max_length=128, blank=True)
+    nonce = models.CharField(max_length=255, blank=True)
+    auth_time = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    # The refresh-token family and access token issued from this code, revoked if it is replayed.
+    family_id = models.UUIDField(null=True, blank=True)
+    access_token_jti = models.CharField(max_length=64, blank=True)
+
+    objects = GrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("authorization code")
+
+    def __str__(self) -> str:
+        return f"code for {self.client_id} / user {self.user_id}"
+
+
+class RefreshTokenQuerySet(GrantQuerySet):
+    def live(self):
+        return self.filter(rotated_at__isnull=True, revoked_at__isnull=True)
+
+    def family(self, family_id):
+        return self.filter(family_id=family_id)
+
+
+class RefreshToken(models.Model):
+    """One refresh token of a rotation family; a used one is kept to detect reuse (RFC 9700 4.14)."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    family_id = models.UUIDField(default=uuid.uuid4, db_index=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    scope = models.TextField(blank=True)
+    auth_time = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True, help_text=_("End of the whole family."))
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # The access token issued together with this refresh token, deny-listed if the family dies.
+    access_token_jti = models.CharField(max_length=64, blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RefreshTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("refresh token")
+
+    def __str__(self) -> str:
+        return f"refresh token of family {self.family_id}"
+
+
+class Consent(models.Model):
+    """The scopes a user granted a client; the consent screen asks only for what is new."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oauth_consents"
+    )
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "client"], name="oauthcore_consent_user_client")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.client}"
+
+    def covers(self, names: list[str]) -> bool:
+        return set(names) <= set(self.scopes)
+
+
+class RevokedAccessToken(models.Model):
+    """A deny-listed access token ``jti``, kept until the token would have expired anyway."""
+
+    jti = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("revoked access token")
+
+    def __str__(self) -> str:
+        return self.jti
+
+
+class SigningKeyQuerySet(models.QuerySet):
+    def published(self, now: datetime | None = None):
+        """Keys whose public half belongs in the JWKS: next, active, and retired until they expire."""
+        now = now or timezone.now()
+        return self.filter(
+            Q(state__in=["next", "active"]) | Q(state="retired", expires_at__gt=now)
+        ).order_by("-created_at")
+
+
+class SigningKey(models.Model):
+    """A private key that signs tokens. ``next`` is published before it signs; ``retired`` after."""
+
+    class State(models.TextChoices):
+        NEXT = "next", _("Next (published, not signing yet)")
+        ACTIVE = "active", _("Active (signing)")
+        RETIRED = "retired", _("Retired (published until its tokens expire)")
+
+    class Algorithm(models.TextChoices):
+        RS256 = "RS256", "RS256"
+        PS256 = "PS256", "PS256"
+        ES256 = "ES256", "ES256"
+        EDDSA = "EdDSA", "EdDSA"
+
+    kid = models.CharField(max_length=64, unique=True)
+    algorithm = models.CharField(max_length=10, choices=Algorithm.choices)
+    private_key = models.TextField(help_text=_("PEM, PKCS#8."), editable=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When a retired key leaves the JWKS.")
+    )
+
+    objects = SigningKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("signing key")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state"], condition=Q(state="active"), name="oauthcore_one_active_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kid} ({self.algorithm}, {self.state})"

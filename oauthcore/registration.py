@@ -1,0 +1,106 @@
+"""Client registration rules shared by ``createclient``, ``seeddemo`` and the admin."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from oauthcore import crypto, errors, scopes
+from oauthcore.checks import is_loopback_host
+from oauthcore.errors import InvalidClientMetadata
+from oauthcore.models import Client
+
+# RFC 8252 7.1: a private-use scheme is a reverse domain name, so it contains a dot.
+PRIVATE_USE_SCHEME = re.compile(r"[a-z][a-z0-9+\-]*(\.[a-z0-9+\-]+)+")
+MAX_REDIRECT_URI_LENGTH = 2000
+
+
+def validate_redirect_uri(uri: str) -> str:
+    """Return ``uri`` if it may be registered (RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1)."""
+    if len(uri) > MAX_REDIRECT_URI_LENGTH or any(ch.isspace() for ch in uri):
+        raise InvalidClientMetadata(f"Invalid redirect URI: {uri!r}.")
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+    except ValueError as e:
+        raise InvalidClientMetadata(f"Invalid redirect URI: {uri!r}.") from e
+    if parts.fragment or "#" in uri:
+        raise InvalidClientMetadata(f"A redirect URI must not have a fragment: {uri!r}.")
+    web = parts.scheme == "https" and host
+    loopback = parts.scheme == "http" and is_loopback_host(host)
+    native = PRIVATE_USE_SCHEME.fullmatch(parts.scheme) and not parts.netloc
+    if not (web or loopback or native):
+        raise InvalidClientMetadata(
+            f"A redirect URI must be https (http only on a loopback host): {uri!r}."
+        )
+    if parts.username is not None or parts.password is not None or "*" in uri:
+        raise InvalidClientMetadata(f"Invalid redirect URI: {uri!r}.")
+    return uri
+
+
+def validate(
+    *, client_type: str, grant_types: list[str], redirect_uris: list[str], scope_names: list[str]
+) -> None:
+    """Raise ``InvalidClientMetadata`` unless these settings make a usable, safe client."""
+    if unknown := [g for g in grant_types if g not in Client.GrantType.values]:
+        raise InvalidClientMetadata(
+            f"Unknown grant type: {' '.join(unknown)} "
+            f"(choose from {', '.join(Client.GrantType.values)})."
+        )
+    if not grant_types:
+        raise InvalidClientMetadata("A client needs at least one grant type.")
+    has_code = Client.GrantType.AUTHORIZATION_CODE in grant_types
+    if has_code and not redirect_uris:
+        raise InvalidClientMetadata("The authorization_code grant needs a redirect URI.")
+    if Client.GrantType.REFRESH_TOKEN in grant_types and not has_code:
+        raise InvalidClientMetadata("The refresh_token grant needs the authorization_code grant.")
+    is_public = client_type == Client.ClientType.PUBLIC
+    if is_public and Client.GrantType.CLIENT_CREDENTIALS in grant_types:
+        raise InvalidClientMetadata("A public client cannot use the client_credentials grant.")
+    for uri in redirect_uris:
+        validate_redirect_uri(uri)
+    if bad := scopes.unknown(scope_names):
+        raise InvalidClientMetadata(f"Unregistered scope: {' '.join(bad)}.")
+
+
+def create_client(
+    *,
+    name: str,
+    public: bool = False,
+    grant_types: list[str],
+    redirect_uris: list[str] | None = None,
+    scope: str = "",
+    client_id: str | None = None,
+    skip_consent: bool = False,
+) -> tuple[Client, str | None]:
+    """Validate and store a new client; return it with its secret (None for a public client)."""
+    client_type = Client.ClientType.PUBLIC if public else Client.ClientType.CONFIDENTIAL
+    redirect_uris = list(dict.fromkeys(redirect_uris or []))
+    grant_types = list(dict.fromkeys(grant_types))
+    try:
+        scope_names = scopes.parse(scope)
+    except errors.InvalidScope as e:
+        raise InvalidClientMetadata(f"Invalid scope list: {scope!r}.") from e
+    validate(
+        client_type=client_type,
+        grant_types=grant_types,
+        redirect_uris=redirect_uris,
+        scope_names=scope_names,
+    )
+    if not name.strip():
+        raise InvalidClientMetadata("A client needs a name.")
+    client_id = client_id or crypto.new_client_id()
+    if Client.objects.filter(client_id=client_id).exists():
+        raise InvalidClientMetadata(f"A client with client_id {client_id!r} already exists.")
+    client = Client(
+        client_id=client_id,
+        name=name.strip(),
+        client_type=client_type,
+        grant_types=grant_types,
+        redirect_uris=redirect_uris,
+        allowed_scopes=scope_names,
+        skip_consent=skip_consent,
+    )
+    secret = None if public else client.set_new_secret()
+    client.save()
+    return client, secret

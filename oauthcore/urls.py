@@ -1,0 +1,23 @@
+"""URLs of the authorization server. Include them at the site root: the metadata lives in /.well-known/."""
+
+from django.urls import path
+
+from oauthcore.views import authorize, discovery, token
+
+app_name = "oauthcore"
+
+urlpatterns = [
+    path(
+        ".well-known/oauth-authorization-server",
+        discovery.authorization_server_metadata,
+        name="oauth-authorization-server",
+    ),
+    path(
+        ".well-known/openid-configuration",
+        discovery.openid_configuration,
+        name="openid-configuration",
+    ),
+    path("oauth/jwks.json", discovery.jwks, name="jwks"),
+    path("oauth/authorize/", authorize.AuthorizeView.as_view(), name="authorize"),
+    path("oauth/token/", token.TokenView.as_view(), name="token"),
+]

@@ -1,0 +1,91 @@
+"""Published documents: the JWKS (RFC 7517), RFC 8414 metadata and OpenID discovery."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.http import JsonResponse
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET
+
+from oauthcore import keys
+from oauthcore.conf import oauth_settings
+from oauthcore.models import Client
+
+JWKS_MAX_AGE = 60
+METADATA_MAX_AGE = 300
+ENDPOINTS = {
+    "authorization_endpoint": "oauthcore:authorize",
+    "token_endpoint": "oauthcore:token",
+    "revocation_endpoint": "oauthcore:revoke",
+    "introspection_endpoint": "oauthcore:introspect",
+    "jwks_uri": "oauthcore:jwks",
+    "userinfo_endpoint": "oauthcore:userinfo",
+    "end_session_endpoint": "oauthcore:end-session",
+}
+CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+PUBLIC_CORS = {"Access-Control-Allow-Origin": "*"}
+
+
+def endpoint_urls() -> dict[str, str]:
+    """Return the absolute URL of every routed endpoint, on the issuer's origin."""
+    parts = urlsplit(oauth_settings.ISSUER)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    urls = {}
+    for name, route in ENDPOINTS.items():
+        try:
+            urls[name] = origin + reverse(route)
+        except NoReverseMatch:
+            continue  # not routed in this project, so not advertised
+    return urls
+
+
+def metadata() -> dict:
+    """Return the authorization server metadata (RFC 8414 2) of what this server really does."""
+    urls = endpoint_urls()
+    signing_alg = keys.signing_key().algorithm
+    document = {
+        "issuer": oauth_settings.ISSUER,
+        **urls,
+        "scopes_supported": list(oauth_settings.SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": list(Client.GrantType.values),
+        "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": True,
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": [signing_alg],
+    }
+    for endpoint in ("revocation", "introspection"):
+        if f"{endpoint}_endpoint" in urls:
+            document[f"{endpoint}_endpoint_auth_methods_supported"] = CLIENT_AUTH_METHODS[:2]
+    return document
+
+
+def _json(data: dict, max_age: int) -> JsonResponse:
+    response = JsonResponse(data)
+    response["Cache-Control"] = f"public, max-age={max_age}"
+    for name, value in PUBLIC_CORS.items():
+        response[name] = value
+    return response
+
+
+@require_GET
+def jwks(request):
+    """Serve the public signing keys (RFC 7517 5)."""
+    response = _json(keys.jwks(), JWKS_MAX_AGE)
+    response["Content-Type"] = "application/jwk-set+json"
+    return response
+
+
+@require_GET
+def authorization_server_metadata(request):
+    """Serve RFC 8414 metadata."""
+    return _json(metadata(), METADATA_MAX_AGE)
+
+
+@require_GET
+def openid_configuration(request):
+    """Serve OpenID Connect Discovery 1.0 metadata."""
+    return _json(metadata(), METADATA_MAX_AGE)
