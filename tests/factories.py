@@ -52,3 +52,86 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     client = factory.SubFactory(ClientFactory)
     scopes = factory.LazyFunction(lambda: ["read:profile"])
+
+
+VERIFIER = "v" * 43 + "-._~0123456789"  # a valid PKCE code_verifier (RFC 7636 4.1)
+REDIRECT_URI = "https://app.example.com/callback"
+
+
+def make_code(
+    client, user, *, verifier=VERIFIER, scope="read:profile", redirect_uri=REDIRECT_URI, **fields
+):
+    """Store an authorization code as the authorize endpoint does; return its raw value."""
+    from django.utils import timezone
+
+    from oauthcore import pkce
+    from oauthcore.conf import oauth_settings
+    from oauthcore.models import AuthorizationCode
+
+    raw = crypto.new_token()
+    now = timezone.now()
+    values = {
+        "token_hash": crypto.hash_token(raw),
+        "client": client,
+        "user": user,
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+        "code_challenge": pkce.s256(verifier) if verifier else "",
+        "nonce": "",
+        "auth_time": now,
+        "expires_at": now + oauth_settings.AUTHORIZATION_CODE_LIFETIME,
+    }
+    AuthorizationCode.objects.create(**{**values, **fields})
+    return raw
+
+
+def basic_auth(client_id, secret=DEMO_SECRET):
+    """Return test-client headers for client_secret_basic (RFC 6749 2.3.1)."""
+    import base64
+    from urllib.parse import quote_plus
+
+    pair = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode()
+    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(pair).decode()}
+
+
+def post_token(http, data, **extra):
+    """POST ``data`` (a dict or a list of pairs) form-encoded to the token endpoint."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    body = urlencode(data)
+    ctype = "application/x-www-form-urlencoded"
+    return http.post(reverse("oauthcore:token"), body, content_type=ctype, **extra)
+
+
+def redeem(http, client, user, *, secret=DEMO_SECRET, **code_fields):
+    """Exchange a fresh code of ``client`` for ``user`` over HTTP; return the response."""
+    raw = make_code(client, user, **code_fields)
+    redirect_uri = code_fields.get("redirect_uri", REDIRECT_URI)
+    data = {"grant_type": "authorization_code", "code": raw, "redirect_uri": redirect_uri}
+    if verifier := code_fields.get("verifier", VERIFIER):
+        data["code_verifier"] = verifier
+    if client.is_public:
+        return post_token(http, {**data, "client_id": client.client_id})
+    return post_token(http, data, **basic_auth(client.client_id, secret))
+
+
+def authorize_params(client, **overrides):
+    """Return the query of a valid authorization request for ``client``; None drops a parameter.
+
+    Its code_challenge is the S256 of ``VERIFIER``.
+    """
+    from oauthcore import pkce
+
+    params = {
+        "response_type": "code",
+        "client_id": client.client_id,
+        "redirect_uri": client.redirect_uris[0],
+        "scope": "read:profile read:email",
+        "state": "xyz-state",
+        "code_challenge": pkce.s256(VERIFIER),
+        "code_challenge_method": "S256",
+        **overrides,
+    }
+    return {name: value for name, value in params.items() if value is not None}

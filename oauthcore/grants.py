@@ -1,0 +1,236 @@
+"""The grants of the token endpoint: one function per grant type (RFC 6749 4.1.3, 4.4, 6).
+
+Each takes the authenticated client and the form parameters and returns the body of a successful
+token response (RFC 6749 5.1), or raises an ``OAuthError``. One-time values (codes, refresh
+tokens) are claimed with a conditional UPDATE inside a transaction, so exactly one of several
+concurrent requests wins; the others see a replay and revoke what was issued (RFC 9700 4.14.2).
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from oauthcore import crypto, errors, pkce, revocation, scopes, tokens
+from oauthcore.adapter import get_adapter
+from oauthcore.conf import oauth_settings
+from oauthcore.models import AuthorizationCode, Client, RefreshToken
+
+Params = dict[str, str]
+
+
+def _required(params: Params, name: str) -> str:
+    value = params.get(name)
+    if not value:
+        raise errors.InvalidRequest(f"The {name} parameter is required.")
+    return value
+
+
+def _response(access: tokens.IssuedToken, refresh: str | None = None) -> dict[str, Any]:
+    """Return the body of a successful token response (RFC 6749 5.1)."""
+    body = {
+        "access_token": access.value,
+        "token_type": "Bearer",
+        "expires_in": access.expires_in,
+        "scope": access.claims["scope"],
+    }
+    if refresh:
+        body["refresh_token"] = refresh
+    return body
+
+
+def _check_user(client: Client, user) -> None:
+    if not get_adapter().is_user_allowed(client=client, user=user):
+        raise errors.InvalidGrant("The user may no longer use this client.")
+
+
+def refresh_lifetime(client: Client) -> timedelta:
+    """Return the absolute lifetime of a new refresh-token family of ``client``."""
+    return client.refresh_token_lifetime or oauth_settings.REFRESH_TOKEN_LIFETIME
+
+
+def add_to_family(
+    family_id: uuid.UUID, *, access: tokens.IssuedToken, now: datetime, **fields
+) -> str:
+    """Store a new refresh token of a family with the access token issued with it; return it raw."""
+    raw = crypto.new_token()
+    RefreshToken.objects.create(
+        token_hash=crypto.hash_token(raw),
+        family_id=family_id,
+        created_at=now,
+        access_token_jti=access.jti,
+        access_token_expires_at=access.expires_at,
+        **fields,
+    )
+    return raw
+
+
+def revoke_family(family_id: uuid.UUID, *, now: datetime | None = None) -> None:
+    """Revoke every refresh token of a family and deny-list its access tokens (RFC 9700 4.14.2)."""
+    now = now or timezone.now()
+    family = RefreshToken.objects.family(family_id)
+    while family.filter(revoked_at__isnull=True).update(revoked_at=now):
+        pass  # again: a rotation committing meanwhile may have added a member
+    revocation.deny(family.values_list("access_token_jti", "access_token_expires_at"), now=now)
+
+
+# authorization_code
+
+
+def _find_code(client: Client, params: Params) -> AuthorizationCode:
+    """Return the code of the request if it was issued to ``client`` for this redirect_uri."""
+    raw = _required(params, "code")
+    code = AuthorizationCode.objects.by_value(raw).select_related("user").first()
+    if code is None or code.client_id != client.pk:
+        raise errors.InvalidGrant("The authorization code is invalid.")
+    _check_redirect_uri(client, code, params.get("redirect_uri"))
+    return code
+
+
+def _check_redirect_uri(client: Client, code: AuthorizationCode, sent: str | None) -> None:
+    """Require the redirect_uri of the authorization request, if it named one (RFC 6749 4.1.3)."""
+    if code.redirect_uri:
+        _required({"redirect_uri": sent}, "redirect_uri")
+        if sent != code.redirect_uri:
+            raise errors.InvalidGrant("redirect_uri does not match the authorization request.")
+    elif sent is not None and sent not in client.redirect_uris:
+        raise errors.InvalidGrant("redirect_uri does not match the authorization request.")
+
+
+def _check_pkce(client: Client, code: AuthorizationCode, verifier: str | None) -> None:
+    if not code.code_challenge and (client.is_public or oauth_settings.PKCE_REQUIRED):
+        raise errors.InvalidGrant("The authorization code was issued without PKCE.")
+    pkce.verify(verifier, code.code_challenge)
+
+
+def _redeem(client: Client, code: AuthorizationCode, now: datetime) -> dict[str, Any] | None:
+    """Claim the code and issue its tokens in one transaction; None if it was already claimed."""
+    family_id, jti = uuid.uuid4(), secrets.token_urlsafe(16)
+    with transaction.atomic():
+        claimed = AuthorizationCode.objects.filter(pk=code.pk, used_at__isnull=True).update(
+            used_at=now, family_id=family_id, access_token_jti=jti
+        )
+        if not claimed:
+            return None
+        grant = {"client": client, "user": code.user, "auth_time": code.auth_time}
+        access = tokens.issue(**grant, scope=code.scope.split(), now=now, jti=jti)
+        refresh = None
+        if client.allows_grant(Client.GrantType.REFRESH_TOKEN):
+            expires_at = now + refresh_lifetime(client)
+            fields = {**grant, "scope": code.scope, "expires_at": expires_at}
+            refresh = add_to_family(family_id, access=access, now=now, **fields)
+    return _response(access, refresh)
+
+
+def _revoke_code_tokens(client: Client, code: AuthorizationCode, now: datetime) -> None:
+    """Revoke the tokens a replayed code was exchanged for (RFC 6749 4.1.2)."""
+    code.refresh_from_db(fields=["used_at", "family_id", "access_token_jti"])
+    if code.family_id:
+        revoke_family(code.family_id, now=now)
+    if code.access_token_jti and code.used_at:
+        expires_at = code.used_at + client.token_lifetime()
+        revocation.deny([(code.access_token_jti, expires_at)], now=now)
+
+
+def exchange_code(client: Client, params: Params, *, now: datetime | None = None) -> dict[str, Any]:
+    """Redeem an authorization code once (RFC 6749 4.1.3, RFC 7636 4.6); a replay revokes."""
+    now = now or timezone.now()
+    code = _find_code(client, params)
+    _check_pkce(client, code, params.get("code_verifier"))
+    # Everything above is checked first: someone holding only the code cannot revoke anything.
+    if code.used_at is None:
+        if code.expires_at <= now:
+            raise errors.InvalidGrant("The authorization code has expired.")
+        _check_user(client, code.user)
+        if body := _redeem(client, code, now):
+            return body
+    _revoke_code_tokens(client, code, now)
+    raise errors.InvalidGrant("The authorization code was already used.")
+
+
+# refresh_token
+
+
+def _is_idle(token: RefreshToken, now: datetime) -> bool:
+    idle = oauth_settings.REFRESH_TOKEN_IDLE_TIMEOUT
+    return idle is not None and token.created_at + idle <= now
+
+
+def _find_refresh_token(client: Client, raw: str, now: datetime) -> RefreshToken:
+    """Return the live refresh token ``raw`` of ``client``; reuse of a rotated one revokes."""
+    token = RefreshToken.objects.by_value(raw).select_related("user").first()
+    if token is None or token.client_id != client.pk:
+        raise errors.InvalidGrant("The refresh token is invalid.")
+    if token.revoked_at is not None:
+        raise errors.InvalidGrant("The refresh token was revoked.")
+    if token.rotated_at is not None:
+        revoke_family(token.family_id, now=now)
+        raise errors.InvalidGrant("The refresh token was already used.")
+    if token.expires_at <= now or _is_idle(token, now):
+        raise errors.InvalidGrant("The refresh token has expired.")
+    _check_user(client, token.user)
+    return token
+
+
+def _rotate(client: Client, token: RefreshToken, scope: list[str], now: datetime):
+    """Mark ``token`` used and issue its successor; None if another request used it first."""
+    with transaction.atomic():
+        live = RefreshToken.objects.live().filter(pk=token.pk)
+        if not live.update(rotated_at=now):
+            return None
+        grant = {"client": client, "user": token.user, "auth_time": token.auth_time}
+        access = tokens.issue(**grant, scope=scope, now=now)
+        # RFC 6749 6: the new refresh token keeps the scope and the family its end.
+        fields = {**grant, "scope": token.scope, "expires_at": token.expires_at}
+        raw = add_to_family(token.family_id, access=access, now=now, **fields)
+    return _response(access, raw)
+
+
+def refresh(client: Client, params: Params, *, now: datetime | None = None) -> dict[str, Any]:
+    """Rotate a refresh token and issue a new access token (RFC 6749 6, RFC 9700 4.14.2)."""
+    now = now or timezone.now()
+    token = _find_refresh_token(client, _required(params, "refresh_token"), now)
+    granted = [name for name in token.scope.split() if name in client.allowed_scopes]
+    scope = scopes.narrow(scopes.parse(params.get("scope")), granted)
+    if body := _rotate(client, token, scope, now):
+        return body
+    revoke_family(token.family_id, now=now)
+    raise errors.InvalidGrant("The refresh token was already used.")
+
+
+# client_credentials
+
+
+def client_credentials(
+    client: Client, params: Params, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """Issue an access token for the client itself (RFC 6749 4.4); confidential clients only."""
+    if client.is_public:
+        raise errors.UnauthorizedClient("A public client cannot use client_credentials.")
+    scope = scopes.for_client(scopes.parse(params.get("scope")), client)
+    return _response(tokens.issue(client=client, scope=scope, now=now))
+
+
+Grant = Callable[..., dict[str, Any]]
+GRANTS: dict[str, Grant] = {
+    Client.GrantType.AUTHORIZATION_CODE: exchange_code,
+    Client.GrantType.REFRESH_TOKEN: refresh,
+    Client.GrantType.CLIENT_CREDENTIALS: client_credentials,
+}
+
+
+def run(client: Client, params: Params, *, now: datetime | None = None) -> dict[str, Any]:
+    """Run the grant the request names for an authenticated client (RFC 6749 4.1.3, 4.4, 6)."""
+    grant_type = _required(params, "grant_type")
+    grant = GRANTS.get(grant_type)
+    if grant is None:
+        raise errors.UnsupportedGrantType("This grant_type is not supported.")
+    if not client.allows_grant(grant_type):
+        raise errors.UnauthorizedClient("The client may not use this grant_type.")
+    return grant(client, params, now=now)
