@@ -1,15 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import TemplateView
 
-from example_project import api
+from example_project import api, views
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", views.HomeView.as_view(), name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("demo/callback/", views.DemoCallbackView.as_view(), name="demo-callback"),
     path("api/profile/", api.ProfileView.as_view(), name="api-profile"),
     path("api/email/", api.EmailView.as_view(), name="api-email"),
     path("api/contacts/", api.ContactsView.as_view(), name="api-contacts"),

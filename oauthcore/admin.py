@@ -1,0 +1,258 @@
+"""Django admin: clients (a new secret is shown once, never a hash), signing keys, grants read-only."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from oauthcore import forms, grants, keys
+from oauthcore.conf import oauth_settings
+from oauthcore.models import (
+    AuthorizationCode,
+    Client,
+    Consent,
+    RefreshToken,
+    RevokedAccessToken,
+    SigningKey,
+)
+
+SECRET_FIELDS = ["secret_hash", "previous_secret_hash", "previous_secret_expires_at", "updated_at"]
+
+
+class ConfirmMixin:
+    """Render a small confirmation form page in the admin's look."""
+
+    def confirm_page(self, request, *, form, title, obj=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": title,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/oauthcore/confirm.html", context)
+
+
+@admin.register(Client)
+class ClientAdmin(ConfirmMixin, admin.ModelAdmin):
+    form = forms.ClientForm
+    list_display = ("name", "client_id", "client_type", "grants", "is_active", "created_at")
+    list_filter = ("client_type", "is_active")
+    search_fields = ("name", "client_id")
+    readonly_fields = ("secret_status", "created_at", "updated_at")
+    actions = ["rotate_secret_action"]
+    fieldsets = [
+        (None, {"fields": ["name", "client_id", "client_type", "secret_status", "is_active"]}),
+        (
+            _("Authorization"),
+            {
+                "fields": [
+                    "grant_types",
+                    "redirect_uris",
+                    "allowed_scopes",
+                    "default_scopes",
+                    "skip_consent",
+                ]
+            },
+        ),
+        (_("Tokens"), {"fields": ["audience", "access_token_lifetime", "refresh_token_lifetime"]}),
+        (_("More"), {"fields": ["metadata", "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description=_("grant types"))
+    def grants(self, obj):
+        return ", ".join(obj.grant_types)
+
+    @admin.display(description=_("secret"))
+    def secret_status(self, obj):
+        if obj.pk is None:
+            return _("Generated when you save, and shown once.")
+        if obj.is_public:
+            return _("None (public client).")
+        url = reverse("admin:oauthcore_client_rotate_secret", args=[obj.pk])
+        previous = obj.previous_secret_expires_at
+        note = _(" The previous secret works until %s.") % previous if previous else ""
+        return format_html('{}{} <a href="{}">{}</a>', _("Set."), note, url, _("Rotate secret"))
+
+    def save_model(self, request, obj, form, change):
+        secret = None
+        if obj.is_public:
+            obj.secret_hash = obj.previous_secret_hash = ""
+            obj.previous_secret_expires_at = None
+        elif not obj.secret_hash:
+            secret = obj.set_new_secret()
+        super().save_model(request, obj, form, change)
+        request._oauthcore_new_secret = secret
+
+    def response_add(self, request, obj, post_url_continue=None):
+        secret = getattr(request, "_oauthcore_new_secret", None)
+        if secret:
+            return self.secret_page(request, obj, secret)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        secret = getattr(request, "_oauthcore_new_secret", None)
+        if secret:
+            return self.secret_page(request, obj, secret)
+        return super().response_change(request, obj)
+
+    def secret_page(self, request, obj, secret):
+        """Show a new secret, the one time it is readable; nothing stores it in clear."""
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": obj,
+            "title": _("Client secret of %s") % obj,
+            "secret": secret,
+        }
+        # admin_view() already marks every admin response no-store (never_cache).
+        return TemplateResponse(request, "admin/oauthcore/client_secret.html", context)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.rotate_secret_view)
+        extra = [
+            path(
+                "<path:object_id>/rotate-secret/",
+                view,
+                name="oauthcore_client_rotate_secret",
+            )
+        ]
+        return extra + super().get_urls()
+
+    def rotate_secret_view(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.model._meta, object_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        change_url = reverse("admin:oauthcore_client_change", args=[obj.pk])
+        if obj.is_public:
+            self.message_user(request, _("A public client has no secret."), messages.ERROR)
+            return HttpResponseRedirect(change_url)
+        form = forms.RotateSecretForm(request.POST if request.method == "POST" else None)
+        if not form.is_valid():
+            title = _("Rotate the secret of %s") % obj
+            return self.confirm_page(request, form=form, title=title, obj=obj)
+        with transaction.atomic():
+            obj = Client.objects.select_for_update().get(pk=obj.pk)
+            secret = obj.set_new_secret(keep_previous_for=form.grace_period())
+            obj.save(update_fields=SECRET_FIELDS)
+        self.log_change(request, obj, [{"changed": {"fields": ["secret"]}}])
+        return self.secret_page(request, obj, secret)
+
+    @admin.action(description=_("Rotate the secret of the selected client"))
+    def rotate_secret_action(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one client."), messages.WARNING)
+            return None
+        url = reverse("admin:oauthcore_client_rotate_secret", args=[queryset.get().pk])
+        return HttpResponseRedirect(url)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A list to look at: rows are made by the protocol, never typed in."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(ConfirmMixin, ReadOnlyAdmin):
+    change_list_template = "admin/oauthcore/signingkey/change_list.html"
+    list_display = (
+        "kid",
+        "algorithm",
+        "state",
+        "created_at",
+        "activated_at",
+        "retired_at",
+        "expires_at",
+    )
+    list_filter = ("state", "algorithm")
+    fields = list_display  # never the private key
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # retired keys leave with `cleartokens` once their tokens have expired
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.rotate_view)
+        return [path("rotate/", view, name="oauthcore_signingkey_rotate"), *super().get_urls()]
+
+    def rotate_view(self, request):
+        if not request.user.has_perm("oauthcore.change_signingkey"):
+            raise PermissionDenied
+        changelist = reverse("admin:oauthcore_signingkey_changelist")
+        if oauth_settings.HS256_SECRET or oauth_settings.SIGNING_KEYS:
+            message = _(
+                "Keys come from settings (HS256_SECRET or SIGNING_KEYS): rotate them there."
+            )
+            self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(changelist)
+        form = forms.RotateKeyForm(request.POST if request.method == "POST" else None)
+        if not form.is_valid():
+            return self.confirm_page(request, form=form, title=_("Rotate the signing key"))
+        row = keys.rotate(form.cleaned_data["algorithm"] or None)
+        self.log_addition(request, row, [{"added": {}}])
+        message = _("Key %(kid)s (%(alg)s) signs from now on; the old one stays published.")
+        self.message_user(request, message % {"kid": row.kid, "alg": row.algorithm})
+        return HttpResponseRedirect(changelist)
+
+
+@admin.register(AuthorizationCode)
+class AuthorizationCodeAdmin(ReadOnlyAdmin):
+    list_display = ("client", "user", "scope", "created_at", "expires_at", "used_at")
+    list_select_related = ("client", "user")
+    fields = ("client", "user", "redirect_uri", "scope", "created_at", "expires_at", "used_at")
+    search_fields = ("client__client_id", "user__username")
+
+
+@admin.register(RefreshToken)
+class RefreshTokenAdmin(ReadOnlyAdmin):
+    list_display = (
+        "family_id",
+        "client",
+        "user",
+        "scope",
+        "created_at",
+        "expires_at",
+        "rotated_at",
+        "revoked_at",
+    )
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("client", "user")
+    fields = list_display
+    search_fields = ("client__client_id", "user__username", "family_id")
+    actions = ["revoke_families"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # rotated tokens are kept to detect reuse; revoke instead
+
+    @admin.action(description=_("Revoke the selected tokens and their whole families"))
+    def revoke_families(self, request, queryset):
+        family_ids = set(queryset.values_list("family_id", flat=True))
+        for family_id in family_ids:
+            grants.revoke_family(family_id)
+        self.message_user(request, _("%d token families revoked.") % len(family_ids))
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdmin):
+    list_display = ("user", "client", "scopes", "updated_at")
+    list_select_related = ("client", "user")
+    fields = ("user", "client", "scopes", "created_at", "updated_at")
+    search_fields = ("client__client_id", "user__username")
+
+
+@admin.register(RevokedAccessToken)
+class RevokedAccessTokenAdmin(ReadOnlyAdmin):
+    list_display = ("jti", "revoked_at", "expires_at")
+    fields = list_display
+    search_fields = ("jti",)

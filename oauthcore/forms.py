@@ -1,0 +1,165 @@
+"""Admin forms: a client edited as checkboxes and lines, validated by ``oauthcore.registration``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from oauthcore import crypto, registration, scopes
+from oauthcore.errors import InvalidClientMetadata
+from oauthcore.models import Client, SigningKey
+
+
+class RedirectURIsField(forms.CharField):
+    """Redirect URIs as a textarea, one per line; each one checked for registration."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 80})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        if isinstance(value, list | tuple):
+            return list(value)
+        lines = (line.strip() for line in (value or "").splitlines())
+        return list(dict.fromkeys(line for line in lines if line))
+
+    def validate(self, value) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        errors = []
+        for uri in value:
+            try:
+                registration.validate_redirect_uri(uri)
+            except InvalidClientMetadata as e:
+                errors.append(forms.ValidationError(str(e), code="invalid"))
+        if errors:
+            raise forms.ValidationError(errors)
+
+
+def scope_choices(current: list[str]) -> list[tuple[str, str]]:
+    """Return the registered scopes, plus stored ones no longer registered (to be unticked)."""
+    registered = scopes.registered()
+    choices = [(name, f"{name} — {text}") for name, text in registered.items()]
+    stale = [name for name in current if name not in registered]
+    return choices + [(name, f"{name} — {_('not registered')}") for name in stale]
+
+
+class ClientForm(forms.ModelForm):
+    """Edit a client; the secret is never a field (see ``ClientAdmin``)."""
+
+    client_id = forms.CharField(
+        label=_("client ID"),
+        required=False,
+        max_length=100,
+        help_text=_("Leave empty to generate one."),
+    )
+    grant_types = forms.MultipleChoiceField(
+        label=_("grant types"),
+        choices=Client.GrantType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    redirect_uris = RedirectURIsField(
+        label=_("redirect URIs"),
+        required=False,
+        help_text=_("One per line, matched exactly. https, or http on a loopback host only."),
+    )
+    allowed_scopes = forms.MultipleChoiceField(
+        label=_("allowed scopes"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    default_scopes = forms.MultipleChoiceField(
+        label=_("default scopes"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Granted when a request names no scope; empty means all allowed scopes."),
+    )
+
+    class Meta:
+        model = Client
+        fields = [
+            "name",
+            "client_id",
+            "client_type",
+            "grant_types",
+            "redirect_uris",
+            "allowed_scopes",
+            "default_scopes",
+            "skip_consent",
+            "is_active",
+            "audience",
+            "access_token_lifetime",
+            "refresh_token_lifetime",
+            "metadata",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        stored = self.instance.allowed_scopes + self.instance.default_scopes
+        choices = scope_choices(list(dict.fromkeys(stored)))
+        self.fields["allowed_scopes"].choices = choices
+        self.fields["default_scopes"].choices = choices
+        if self.instance.pk:
+            self.fields["client_id"].disabled = True
+            self.fields["client_id"].help_text = ""
+
+    def clean_client_id(self) -> str:
+        client_id = self.cleaned_data["client_id"].strip() or crypto.new_client_id()
+        taken = Client.objects.filter(client_id=client_id).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("A client with this client ID already exists."))
+        return client_id
+
+    def clean(self) -> dict:
+        data = super().clean()
+        allowed = data.get("allowed_scopes") or []
+        if extra := [s for s in data.get("default_scopes") or [] if s not in allowed]:
+            self.add_error("default_scopes", _("Not allowed: %s.") % " ".join(extra))
+        if self.errors:
+            return data
+        try:
+            registration.validate(
+                client_type=data["client_type"],
+                grant_types=data["grant_types"],
+                redirect_uris=data["redirect_uris"],
+                scope_names=allowed,
+            )
+        except InvalidClientMetadata as e:
+            raise forms.ValidationError(str(e)) from e
+        return data
+
+
+KEEP_PREVIOUS_CHOICES = [
+    ("0", _("No: the old secret stops working now")),
+    ("3600", _("1 hour")),
+    ("86400", _("1 day")),
+    ("604800", _("7 days")),
+]
+
+
+class RotateSecretForm(forms.Form):
+    """Ask how long the old secret keeps working after a rotation."""
+
+    keep_previous_for = forms.TypedChoiceField(
+        label=_("Keep the old secret valid for"),
+        choices=KEEP_PREVIOUS_CHOICES,
+        coerce=int,
+        initial="0",
+    )
+
+    def grace_period(self) -> timedelta | None:
+        seconds = self.cleaned_data["keep_previous_for"]
+        return timedelta(seconds=seconds) if seconds else None
+
+
+class RotateKeyForm(forms.Form):
+    """Choose the algorithm of the new signing key."""
+
+    algorithm = forms.ChoiceField(
+        label=_("Algorithm"),
+        choices=[("", _("Default (SIGNING_ALGORITHM)")), *SigningKey.Algorithm.choices],
+        required=False,
+    )

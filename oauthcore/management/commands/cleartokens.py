@@ -1,0 +1,48 @@
+"""Delete what has expired: ``cleartokens [--batch-size N]`` (safe to run from cron on many hosts)."""
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from oauthcore import keys
+from oauthcore.models import AuthorizationCode, RefreshToken, RevokedAccessToken, SigningKey
+
+
+def delete_in_batches(queryset, batch_size: int) -> int:
+    """Delete the rows of ``queryset`` a batch at a time; return how many this run deleted.
+
+    Each batch is a short statement on primary keys, so concurrent runs only ever find fewer
+    rows to delete and never wait on each other for long.
+    """
+    total = 0
+    while True:
+        batch = list(queryset.values_list("pk", flat=True)[:batch_size])
+        if not batch:
+            return total
+        deleted, _ = queryset.model.objects.filter(pk__in=batch).delete()
+        total += deleted
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete expired authorization codes, refresh-token families, deny-list entries and "
+        "retired signing keys whose tokens have all expired."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch-size", type=int, default=1000, help="Rows per DELETE.")
+
+    def handle(self, *args, batch_size=1000, **options):
+        now = timezone.now()
+        targets = {
+            "authorization codes": AuthorizationCode.objects.expired(now),
+            "refresh tokens": RefreshToken.objects.expired(now),
+            "revoked access tokens": RevokedAccessToken.objects.filter(expires_at__lte=now),
+            "signing keys": SigningKey.objects.filter(
+                state=SigningKey.State.RETIRED, expires_at__lte=now
+            ),
+        }
+        counts = {name: delete_in_batches(qs, max(1, batch_size)) for name, qs in targets.items()}
+        keys.forget()
+        self.stdout.write(
+            "Deleted " + ", ".join(f"{count} {name}" for name, count in counts.items()) + "."
+        )
