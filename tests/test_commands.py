@@ -195,8 +195,14 @@ def seeded_state():
     return list(clients), list(users)
 
 
+@pytest.fixture
+def demo_issuer(settings):
+    """The example project's default issuer: the demo callback lives on it."""
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "ISSUER": "http://127.0.0.1:8000"}
+
+
 @pytest.mark.django_db
-def test_seeddemo_is_idempotent(settings, monkeypatch, capsys):
+def test_seeddemo_is_idempotent(settings, monkeypatch, capsys, demo_issuer):
     settings.DEBUG = True
     monkeypatch.setenv("DEMO_PASSWORD", "my-alice-pw")
     call_command("seeddemo")
@@ -226,6 +232,15 @@ def test_seeddemo_is_idempotent(settings, monkeypatch, capsys):
 
 
 @pytest.mark.django_db
-def test_seeddemo_force_runs_without_debug(capsys):
+def test_seeddemo_follows_the_issuer(settings, demo_issuer):
+    settings.DEBUG = True
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "ISSUER": "http://127.0.0.1:8031"}
+    call_command("seeddemo", verbosity=0)
+    web = Client.objects.get(client_id="demo-web")
+    assert web.redirect_uris[0] == "http://127.0.0.1:8031/demo/callback/"
+
+
+@pytest.mark.django_db
+def test_seeddemo_force_runs_without_debug(capsys, demo_issuer):
     call_command("seeddemo", "--force")
     assert Client.objects.count() == 3

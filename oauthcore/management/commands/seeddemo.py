@@ -18,7 +18,8 @@ DEMO_CLIENTS = {
         "name": "Demo Web App",
         "client_type": "confidential",
         "grant_types": CODE_GRANTS,
-        "redirect_uris": ["http://127.0.0.1:8000/demo/callback/", "http://127.0.0.1:8765/callback"],
+        # The example site's own callback page (on the issuer) and a local native-app style URI.
+        "redirect_uris": ["{issuer}/demo/callback/", "http://127.0.0.1:8765/callback"],
         "allowed_scopes": DEMO_SCOPES,
         "secret": "demo-web-secret",
     },
@@ -69,6 +70,8 @@ class Command(BaseCommand):
         user.save()
 
     def seed_client(self, client_id, *, secret, **fields):
+        issuer = oauth_settings.ISSUER
+        fields["redirect_uris"] = [uri.format(issuer=issuer) for uri in fields["redirect_uris"]]
         try:
             registration.validate(
                 client_type=fields["client_type"],
