@@ -9,3 +9,4 @@ class OAuthCoreConfig(AppConfig):
 
     def ready(self) -> None:
         from oauthcore import checks  # noqa: F401 - registers the system checks
+        from oauthcore.contrib.rest_framework import checks as drf_checks  # noqa: F401

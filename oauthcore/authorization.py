@@ -14,7 +14,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from oauthcore import adapter, crypto, errors, pkce, scopes
+from oauthcore import adapter, crypto, errors, pkce, scopes, signals
 from oauthcore.conf import oauth_settings
 from oauthcore.models import AuthorizationCode, Client, Consent
 
@@ -199,6 +199,7 @@ def record_consent(*, user, client: Client, names: list[str]) -> None:
         consent, _ = Consent.objects.select_for_update().get_or_create(user=user, client=client)
         consent.scopes = list(dict.fromkeys([*consent.scopes, *names]))
         consent.save(update_fields=["scopes", "updated_at"])
+    signals.consent_granted.send(Consent, client=client, user=user, scopes=names, consent=consent)
 
 
 def issue_code(request: AuthorizationRequest, user, names: list[str]) -> str:

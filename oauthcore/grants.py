@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from oauthcore import crypto, errors, pkce, revocation, scopes, tokens
+from oauthcore import crypto, errors, pkce, revocation, scopes, signals, tokens
 from oauthcore.adapter import get_adapter
 from oauthcore.conf import oauth_settings
 from oauthcore.models import AuthorizationCode, Client, RefreshToken
@@ -125,6 +125,9 @@ def _redeem(client: Client, code: AuthorizationCode, now: datetime) -> dict[str,
             expires_at = now + refresh_lifetime(client)
             fields = {**grant, "scope": code.scope, "expires_at": expires_at}
             refresh = add_to_family(family_id, access=access, now=now, **fields)
+    issued = {"client": client, "user": code.user, "scopes": code.scope.split(), "jti": jti}
+    issued["family_id"] = family_id if refresh else None
+    signals.token_issued.send(Client, **issued, grant_type=Client.GrantType.AUTHORIZATION_CODE)
     return _response(access, refresh)
 
 
@@ -171,6 +174,9 @@ def _find_refresh_token(client: Client, raw: str, now: datetime) -> RefreshToken
         raise errors.InvalidGrant("The refresh token was revoked.")
     if token.rotated_at is not None:
         revoke_family(token.family_id, now=now)
+        signals.refresh_token_reused.send(
+            Client, client=client, user=token.user, family_id=token.family_id
+        )
         raise errors.InvalidGrant("The refresh token was already used.")
     if token.expires_at <= now or _is_idle(token, now):
         raise errors.InvalidGrant("The refresh token has expired.")
@@ -189,6 +195,10 @@ def _rotate(client: Client, token: RefreshToken, scope: list[str], now: datetime
         # RFC 6749 6: the new refresh token keeps the scope and the family its end.
         fields = {**grant, "scope": token.scope, "expires_at": token.expires_at}
         raw = add_to_family(token.family_id, access=access, now=now, **fields)
+    issued = {"client": client, "user": token.user, "scopes": scope, "jti": access.jti}
+    issued["family_id"] = token.family_id
+    signals.token_issued.send(Client, **issued, grant_type=Client.GrantType.REFRESH_TOKEN)
+    signals.token_refreshed.send(Client, **issued)
     return _response(access, raw)
 
 
@@ -201,6 +211,9 @@ def refresh(client: Client, params: Params, *, now: datetime | None = None) -> d
     if body := _rotate(client, token, scope, now):
         return body
     revoke_family(token.family_id, now=now)
+    signals.refresh_token_reused.send(
+        Client, client=client, user=token.user, family_id=token.family_id
+    )
     raise errors.InvalidGrant("The refresh token was already used.")
 
 
@@ -214,7 +227,10 @@ def client_credentials(
     if client.is_public:
         raise errors.UnauthorizedClient("A public client cannot use client_credentials.")
     scope = scopes.for_client(scopes.parse(params.get("scope")), client)
-    return _response(tokens.issue(client=client, scope=scope, now=now))
+    access = tokens.issue(client=client, scope=scope, now=now)
+    issued = {"client": client, "user": None, "scopes": scope, "jti": access.jti, "family_id": None}
+    signals.token_issued.send(Client, **issued, grant_type=Client.GrantType.CLIENT_CREDENTIALS)
+    return _response(access)
 
 
 Grant = Callable[..., dict[str, Any]]

@@ -245,7 +245,14 @@ def signing_key() -> Key:
 
 
 def find(kid: str) -> Key | None:
-    """Return the trusted key named ``kid``, rereading the keys (at most once a second) if unknown."""
+    """Return the trusted key named ``kid``, rereading the keys (at most once a second) if unknown.
+
+    With ``JWKS_URL`` set (a resource server in another project) the keys are the issuer's JWKS.
+    """
+    if oauth_settings.JWKS_URL:
+        from oauthcore import jwks_client
+
+        return jwks_client.find(kid)
     key = ring().by_kid.get(kid)
     if key is None and time.monotonic() - _cache["forced_at"] >= FORCED_RELOAD_INTERVAL:
         _cache["forced_at"] = time.monotonic()

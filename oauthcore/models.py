@@ -60,6 +60,11 @@ class Client(models.Model):
         _("skip consent"), default=False, help_text=_("For first-party apps only.")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    can_introspect = models.BooleanField(
+        _("may introspect"),
+        default=False,
+        help_text=_("A resource server: may introspect tokens issued to other clients."),
+    )
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

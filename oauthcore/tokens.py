@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import binascii
+import json
+import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -20,6 +24,16 @@ REGISTERED_CLAIMS = frozenset(
     {"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope", "auth_time"}
 )
 REQUIRED_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"]
+JWS_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")  # base64url without padding (RFC 7515 2)
+B64URL_VALUES = {
+    char: value
+    for value, char in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+}
+B64URL_TO_STANDARD = str.maketrans("-_", "+/")
+# The verifiers of the algorithms our keys use (PyJWT's, called directly: one parse per token).
+VERIFIERS = {
+    name: jwt.get_algorithm_by_name(name) for name in ("RS256", "PS256", "ES256", "EdDSA", "HS256")
+}
 
 
 @dataclass(frozen=True)
@@ -74,8 +88,12 @@ def issue(
     user=None,
     auth_time: datetime | None = None,
     now: datetime | None = None,
+    jti: str | None = None,
 ) -> IssuedToken:
-    """Sign an access token for ``client`` acting for ``user`` (or itself) with ``scope``."""
+    """Sign an access token for ``client`` acting for ``user`` (or itself) with ``scope``.
+
+    Pass ``jti`` when the caller must record the token's identifier before it is signed.
+    """
     adapter = get_adapter()
     key = keys.signing_key()
     now = now or timezone.now()
@@ -90,7 +108,7 @@ def issue(
         exp=exp,
         iat=iat,
         nbf=iat,
-        jti=secrets.token_urlsafe(16),
+        jti=jti or secrets.token_urlsafe(16),
         client_id=client.client_id,
         scope=scopes.join(scope),
     )
@@ -107,50 +125,85 @@ def issue(
     )
 
 
-def _header(raw: str) -> dict[str, Any]:
+def _segment(segment: str) -> bytes:
+    """Decode one base64url segment, refusing non-canonical forms (RFC 7515 2, RFC 4648 3.5)."""
+    rest = len(segment) % 4
+    if rest == 1 or (rest and B64URL_VALUES[segment[-1]] & (0x0F if rest == 2 else 0x03)):
+        raise ValueError("non-canonical base64url")
+    return binascii.a2b_base64(segment.translate(B64URL_TO_STANDARD) + "=" * (-rest % 4))
+
+
+def _split(raw: str) -> tuple[dict[str, Any], bytes, bytes, bytes]:
+    """Return a compact JWS's header, signing input, payload and signature (RFC 7515 7.1)."""
     if len(raw) > oauth_settings.MAX_TOKEN_LENGTH:
         raise errors.InvalidToken("The access token is too long.")
+    segments = raw.split(".")
+    if len(segments) != 3 or not all(map(JWS_SEGMENT.fullmatch, segments)):
+        raise errors.InvalidToken("The access token is malformed.")
     try:
-        header = jwt.get_unverified_header(raw)
-    except jwt.PyJWTError as e:
+        header = json.loads(_segment(segments[0]))
+        payload, signature = _segment(segments[1]), _segment(segments[2])
+    except (ValueError, binascii.Error) as e:
         raise errors.InvalidToken("The access token is malformed.") from e
+    if not isinstance(header, dict):
+        raise errors.InvalidToken("The access token is malformed.")
     typ = header.get("typ")
     if not isinstance(typ, str) or typ.lower() not in ACCESS_TOKEN_TYPES:
         raise errors.InvalidToken("The token is not an access token (typ must be at+jwt).")
-    return header
+    return header, f"{segments[0]}.{segments[1]}".encode(), payload, signature
 
 
-def decode(raw: str, *, audience: str | None = None) -> AccessToken:
-    """Validate an access token (RFC 9068 4, RFC 8725 3) and return it, else ``InvalidToken``.
-
-    The algorithm is the one of our key named by ``kid``; the token's ``alg`` only has to agree.
-    """
-    kid = _header(raw).get("kid")
+def _verify(header: dict[str, Any], signing_input: bytes, signature: bytes) -> None:
+    """Check the signature with our key named by ``kid``, in that key's algorithm (RFC 8725 3.1)."""
+    kid = header.get("kid")
     key = keys.find(kid) if isinstance(kid, str) else None
     if key is None:
         raise errors.InvalidToken("The access token was signed by an unknown key.")
+    if header.get("alg") != key.algorithm:
+        raise errors.InvalidToken("The access token algorithm is not its key's.")
+    if not VERIFIERS[key.algorithm].verify(signing_input, key.public_key, signature):
+        raise errors.InvalidToken("The access token signature is invalid.")
+
+
+def _is_time(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check_claims(claims: dict[str, Any], audience: str, now: float) -> None:
+    """Check the claims RFC 9068 4 requires: iss, aud, exp, nbf, iat and the rest present."""
+    for name in REQUIRED_CLAIMS:
+        if name not in claims:
+            raise errors.InvalidToken(f"The access token has no {name} claim.")
+    skew = oauth_settings.CLOCK_SKEW.total_seconds()
+    exp, iat, nbf = claims["exp"], claims["iat"], claims.get("nbf", claims["iat"])
+    if not (_is_time(exp) and _is_time(iat) and _is_time(nbf)):
+        raise errors.InvalidToken("The access token is invalid.")
+    if exp <= now - skew:
+        raise errors.InvalidToken("The access token has expired.")
+    if nbf > now + skew or iat > now + skew:
+        raise errors.InvalidToken("The access token is not valid yet.")
+    if claims["iss"] != oauth_settings.ISSUER:
+        raise errors.InvalidToken("The access token is from another issuer.")
+    aud = claims["aud"]
+    if audience != aud and not (isinstance(aud, list) and audience in aud):
+        raise errors.InvalidToken("The access token is for another audience.")
+    if not all(isinstance(claims[name], str) for name in ("sub", "jti", "client_id")):
+        raise errors.InvalidToken("The access token is invalid.")
+
+
+def decode(raw: str, *, audience: str | None = None, now: float | None = None) -> AccessToken:
+    """Validate an access token (RFC 9068 4, RFC 8725 3) and return it, else ``InvalidToken``.
+
+    The algorithm is the one of our key named by ``kid``; the token's ``alg`` only has to agree.
+    One pass, no PyJWT decode: this runs on every API request (see bench/README.md).
+    """
+    header, signing_input, payload, signature = _split(raw)
+    _verify(header, signing_input, signature)
     try:
-        claims = jwt.decode(
-            raw,
-            key.public_key,
-            algorithms=[key.algorithm],
-            audience=audience or oauth_settings.audience,
-            issuer=oauth_settings.ISSUER,
-            leeway=oauth_settings.CLOCK_SKEW,
-            options={"require": REQUIRED_CLAIMS},
-        )
-    except jwt.ExpiredSignatureError as e:
-        raise errors.InvalidToken("The access token has expired.") from e
-    except jwt.ImmatureSignatureError as e:
-        raise errors.InvalidToken("The access token is not valid yet.") from e
-    except jwt.InvalidAudienceError as e:
-        raise errors.InvalidToken("The access token is for another audience.") from e
-    except jwt.InvalidIssuerError as e:
-        raise errors.InvalidToken("The access token is from another issuer.") from e
-    except jwt.MissingRequiredClaimError as e:
-        raise errors.InvalidToken(f"The access token has no {e.claim} claim.") from e
-    except jwt.InvalidSignatureError as e:
-        raise errors.InvalidToken("The access token signature is invalid.") from e
-    except (jwt.PyJWTError, ValueError, TypeError) as e:
-        raise errors.InvalidToken("The access token is invalid.") from e
+        claims = json.loads(payload)
+    except ValueError as e:
+        raise errors.InvalidToken("The access token is malformed.") from e
+    if not isinstance(claims, dict):
+        raise errors.InvalidToken("The access token is malformed.")
+    _check_claims(claims, audience or oauth_settings.audience, time.time() if now is None else now)
     return AccessToken(claims)
