@@ -41,7 +41,7 @@ class ConfirmMixin:
 @admin.register(Client)
 class ClientAdmin(ConfirmMixin, admin.ModelAdmin):
     form = forms.ClientForm
-    list_display = ("name", "client_id", "client_type", "grants", "is_active", "created_at")
+    list_display = ("name", "client_id", "client_type", "grant_list", "is_active", "created_at")
     list_filter = ("client_type", "is_active")
     search_fields = ("name", "client_id")
     readonly_fields = ("secret_status", "created_at", "updated_at")
@@ -57,6 +57,7 @@ class ClientAdmin(ConfirmMixin, admin.ModelAdmin):
                     "allowed_scopes",
                     "default_scopes",
                     "skip_consent",
+                    "can_introspect",
                 ]
             },
         ),
@@ -65,7 +66,7 @@ class ClientAdmin(ConfirmMixin, admin.ModelAdmin):
     ]
 
     @admin.display(description=_("grant types"))
-    def grants(self, obj):
+    def grant_list(self, obj):
         return ", ".join(obj.grant_types)
 
     @admin.display(description=_("secret"))

@@ -89,6 +89,7 @@ class ClientForm(forms.ModelForm):
             "allowed_scopes",
             "default_scopes",
             "skip_consent",
+            "can_introspect",
             "is_active",
             "audience",
             "access_token_lifetime",

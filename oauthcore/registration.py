@@ -72,6 +72,7 @@ def create_client(
     scope: str = "",
     client_id: str | None = None,
     skip_consent: bool = False,
+    can_introspect: bool = False,
 ) -> tuple[Client, str | None]:
     """Validate and store a new client; return it with its secret (None for a public client)."""
     client_type = Client.ClientType.PUBLIC if public else Client.ClientType.CONFIDENTIAL
@@ -100,6 +101,7 @@ def create_client(
         redirect_uris=redirect_uris,
         allowed_scopes=scope_names,
         skip_consent=skip_consent,
+        can_introspect=can_introspect,
     )
     secret = None if public else client.set_new_secret()
     client.save()

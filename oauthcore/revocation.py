@@ -4,15 +4,22 @@ Checking costs one cache round trip (the jti and a "loaded" marker in one ``get_
 marker is missing (a new local-memory cache, a restarted Redis) the list is reloaded from the
 database. With Redis every process sees a revocation at once; with the local-memory cache only
 the process that made it does, so run Redis with several processes (docs/deployment.md).
+
+Also here: revoking what a client presents (RFC 7009) and everything a user gave a client.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
+
+from oauthcore import signals
 
 PREFIX = "oauthcore:revoked:"
 MARKER = "oauthcore:revoked:loaded"
@@ -54,3 +61,92 @@ def is_denied(jti: str) -> bool:
         _reload(timezone.now())
         return cache.get(PREFIX + jti) is not None
     return PREFIX + jti in found
+
+
+def revoke_access_token(claims: dict[str, Any], *, now: datetime | None = None) -> None:
+    """Deny-list a validated access token until its ``exp`` (RFC 7009 2.1)."""
+    deny([(claims["jti"], datetime.fromtimestamp(claims["exp"], tz=UTC))], now=now)
+
+
+def _revoked(client, user, *, jti: str | None = None, family_id: uuid.UUID | None = None) -> None:
+    """Send ``token_revoked`` for one access token (``jti``) or one refresh family."""
+    from oauthcore.models import Client
+
+    kind = "access_token" if jti else "refresh_token"
+    signals.token_revoked.send(
+        Client, client=client, user=user, token_type=kind, jti=jti, family_id=family_id
+    )
+
+
+def revoke_token(client, raw: str, *, hint: str | None = None, now: datetime | None = None) -> None:
+    """Revoke the token ``raw`` if it belongs to ``client``; else change nothing (RFC 7009 2.1).
+
+    A refresh token takes its whole family and the access tokens issued from it along.
+    """
+    from oauthcore import grants, introspection
+
+    for kind in introspection.lookup_order(hint):
+        if kind == introspection.ACCESS_TOKEN and (found := introspection.find_access_token(raw)):
+            owner, token = found
+            if owner.pk == client.pk:
+                revoke_access_token(token.claims, now=now)
+                user = None if token.is_client_token else _subject_user(token.subject)
+                _revoked(client, user, jti=token.jti)
+            return
+        if kind == introspection.REFRESH_TOKEN and (
+            refresh := introspection.find_refresh_token(raw)
+        ):
+            if refresh.client_id == client.pk:
+                grants.revoke_family(refresh.family_id, now=now)
+                _revoked(client, refresh.user, family_id=refresh.family_id)
+            return
+
+
+def _subject_user(subject: str):
+    from oauthcore.adapter import get_adapter
+
+    return get_adapter().get_user_by_subject(subject=subject)
+
+
+def _revoke_refresh_tokens(rows, now: datetime) -> set[uuid.UUID]:
+    """Revoke the refresh tokens ``rows`` and deny-list their access tokens; return the families."""
+    families = set(rows.filter(revoked_at__isnull=True).values_list("family_id", flat=True))
+    while rows.filter(revoked_at__isnull=True).update(revoked_at=now):
+        pass  # again: a rotation committing meanwhile may have added a member
+    live = rows.filter(access_token_expires_at__gt=now)
+    deny(live.values_list("access_token_jti", "access_token_expires_at"), now=now)
+    return families
+
+
+def _revoke_codes(codes, client, now: datetime) -> list[tuple[str, uuid.UUID | None]]:
+    """Spend unused codes; deny-list the access tokens used ones yielded: (jti, family_id)."""
+    codes.filter(used_at__isnull=True).update(used_at=now)
+    lifetime = client.token_lifetime()
+    used = codes.exclude(access_token_jti="").filter(used_at__gt=now - lifetime)
+    issued = list(used.values_list("access_token_jti", "used_at", "family_id"))
+    deny([(jti, used_at + lifetime) for jti, used_at, _ in issued], now=now)
+    return [(jti, family_id) for jti, _, family_id in issued]
+
+
+def revoke_user_client(user, client, *, now: datetime | None = None) -> list[str]:
+    """Withdraw ``client``'s access for ``user``: consent, refresh tokens, live access tokens.
+
+    Return the scopes the consent had granted. All in one transaction.
+    """
+    from oauthcore.models import AuthorizationCode, Consent, RefreshToken
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        consent = Consent.objects.filter(user=user, client=client).first()
+        if consent is not None:
+            consent.delete()
+        rows = RefreshToken.objects.filter(user=user, client=client)
+        families = _revoke_refresh_tokens(rows, now)
+        codes = AuthorizationCode.objects.filter(user=user, client=client)
+        issued = _revoke_codes(codes, client, now)
+    for family_id in families:
+        _revoked(client, user, family_id=family_id)
+    for jti, family_id in issued:
+        if family_id not in families:  # an access token without refresh token
+            _revoked(client, user, jti=jti)
+    return list(consent.scopes) if consent else []

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from oauthcore.views import authorize, discovery, token
+from oauthcore.views import authorize, connected_apps, discovery, introspect, revoke, token
 
 app_name = "oauthcore"
 
@@ -20,4 +20,7 @@ urlpatterns = [
     path("oauth/jwks.json", discovery.jwks, name="jwks"),
     path("oauth/authorize/", authorize.AuthorizeView.as_view(), name="authorize"),
     path("oauth/token/", token.TokenView.as_view(), name="token"),
+    path("oauth/revoke/", revoke.RevokeView.as_view(), name="revoke"),
+    path("oauth/introspect/", introspect.IntrospectView.as_view(), name="introspect"),
+    path("oauth/apps/", connected_apps.ConnectedAppsView.as_view(), name="connected-apps"),
 ]

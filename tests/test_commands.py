@@ -127,6 +127,17 @@ def test_createclient_stores_a_hashed_secret(capsys):
     assert client.allowed_scopes == ["publish"]
     assert client.grant_types == ["client_credentials"]
     assert client.redirect_uris == []
+    assert client.can_introspect is False
+
+
+@pytest.mark.django_db
+def test_createclient_can_make_a_resource_server_that_introspects(capsys):
+    call_command(
+        "createclient",
+        "--name", "API", "--grant-types", "client_credentials", "--scopes", "publish",
+        "--client-id", "api", "--can-introspect", "--json",
+    )  # fmt: skip
+    assert Client.objects.get(client_id="api").can_introspect is True
 
 
 @pytest.mark.django_db

@@ -23,6 +23,10 @@ def test_metadata_names_real_endpoints(client, path):
     assert doc["authorization_endpoint"] == ISSUER + reverse("oauthcore:authorize")
     assert doc["token_endpoint"] == ISSUER + reverse("oauthcore:token")
     assert doc["jwks_uri"] == ISSUER + reverse("oauthcore:jwks")
+    assert doc["revocation_endpoint"] == ISSUER + reverse("oauthcore:revoke")
+    assert doc["introspection_endpoint"] == ISSUER + reverse("oauthcore:introspect")
+    assert "none" in doc["revocation_endpoint_auth_methods_supported"]  # public clients revoke
+    assert "none" not in doc["introspection_endpoint_auth_methods_supported"]
     assert doc["response_types_supported"] == ["code"]
     assert doc["code_challenge_methods_supported"] == ["S256"]
     assert doc["authorization_response_iss_parameter_supported"] is True

@@ -57,9 +57,10 @@ def metadata() -> dict:
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [signing_alg],
     }
-    for endpoint in ("revocation", "introspection"):
-        if f"{endpoint}_endpoint" in urls:
-            document[f"{endpoint}_endpoint_auth_methods_supported"] = CLIENT_AUTH_METHODS[:2]
+    if "revocation_endpoint" in urls:  # public clients revoke their own tokens (RFC 7009 2.1)
+        document["revocation_endpoint_auth_methods_supported"] = CLIENT_AUTH_METHODS
+    if "introspection_endpoint" in urls:  # callers must hold credentials (RFC 7662 2.1)
+        document["introspection_endpoint_auth_methods_supported"] = CLIENT_AUTH_METHODS[:2]
     return document
 
 

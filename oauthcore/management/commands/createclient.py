@@ -19,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--scopes", default="", help='Allowed scopes, e.g. "s1 s2".')
         parser.add_argument("--client-id", help="Choose the client_id (default: random).")
         parser.add_argument("--skip-consent", action="store_true", help="A first-party app.")
+        parser.add_argument(
+            "--can-introspect",
+            action="store_true",
+            help="A resource server: may introspect tokens issued to other clients.",
+        )
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
     def handle(self, *args, **options):
@@ -31,6 +36,7 @@ class Command(BaseCommand):
                 scope=options["scopes"],
                 client_id=options["client_id"],
                 skip_consent=options["skip_consent"],
+                can_introspect=options["can_introspect"],
             )
         except InvalidClientMetadata as e:
             raise CommandError(str(e)) from e

@@ -1,0 +1,24 @@
+"""The introspection endpoint (RFC 7662): a confidential client asks whether a token is active."""
+
+from django.http import JsonResponse
+
+from oauthcore import clients, errors, introspection
+from oauthcore.views.base import EndpointView
+from oauthcore.views.revoke import required_token
+
+
+class IntrospectView(EndpointView):
+    """POST ``token`` (and ``token_type_hint``) with a confidential client's authentication.
+
+    A client sees its own tokens; one with ``can_introspect`` (a resource server) sees any.
+    Everything else is ``{"active": false}`` (RFC 7662 2.2).
+    """
+
+    def post(self, request):
+        params = self.form(request)
+        client = clients.authenticate(request, params)
+        if client.is_public:
+            raise errors.InvalidClient("Introspection requires a confidential client.")
+        token = required_token(params)
+        hint = params.get("token_type_hint")
+        return JsonResponse(introspection.introspect(client, token, hint=hint))
