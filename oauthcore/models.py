@@ -128,7 +128,9 @@ class AuthorizationCode(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    redirect_uri = models.TextField(blank=True, help_text=_("As sent; empty if the request named none."))
+    redirect_uri = models.TextField(
+        blank=True, help_text=_("As sent; empty if the request named none.")
+    )
     scope = models.TextField(blank=True)
     code_challenge = models.CharField(max_length=128, blank=True)
     nonce = models.CharField(max_length=255, blank=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import binascii
 import json
+import math
 import re
 import secrets
 import time
@@ -24,12 +26,12 @@ REGISTERED_CLAIMS = frozenset(
     {"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope", "auth_time"}
 )
 REQUIRED_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"]
-JWS_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")  # base64url without padding (RFC 7515 2)
+# header.payload.signature, each base64url without padding (RFC 7515 2, 7.1)
+COMPACT_JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
 B64URL_VALUES = {
     char: value
     for value, char in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 }
-B64URL_TO_STANDARD = str.maketrans("-_", "+/")
 # The verifiers of the algorithms our keys use (PyJWT's, called directly: one parse per token).
 VERIFIERS = {
     name: jwt.get_algorithm_by_name(name) for name in ("RS256", "PS256", "ES256", "EdDSA", "HS256")
@@ -130,27 +132,29 @@ def _segment(segment: str) -> bytes:
     rest = len(segment) % 4
     if rest == 1 or (rest and B64URL_VALUES[segment[-1]] & (0x0F if rest == 2 else 0x03)):
         raise ValueError("non-canonical base64url")
-    return binascii.a2b_base64(segment.translate(B64URL_TO_STANDARD) + "=" * (-rest % 4))
+    return base64.urlsafe_b64decode(segment + "=" * (-rest % 4))
 
 
 def _split(raw: str) -> tuple[dict[str, Any], bytes, bytes, bytes]:
     """Return a compact JWS's header, signing input, payload and signature (RFC 7515 7.1)."""
     if len(raw) > oauth_settings.MAX_TOKEN_LENGTH:
         raise errors.InvalidToken("The access token is too long.")
-    segments = raw.split(".")
-    if len(segments) != 3 or not all(map(JWS_SEGMENT.fullmatch, segments)):
+    match = COMPACT_JWS.fullmatch(raw)
+    if match is None:
         raise errors.InvalidToken("The access token is malformed.")
+    head, body, tail = match.groups()
     try:
-        header = json.loads(_segment(segments[0]))
-        payload, signature = _segment(segments[1]), _segment(segments[2])
-    except (ValueError, binascii.Error) as e:
+        header = json.loads(_segment(head))
+        payload, signature = _segment(body), _segment(tail)
+    except (ValueError, binascii.Error, RecursionError) as e:  # RecursionError: nested JSON
         raise errors.InvalidToken("The access token is malformed.") from e
-    if not isinstance(header, dict):
+    # "crit": we understand no extension, so a token that requires one is refused (RFC 7515 4.1.11).
+    if not isinstance(header, dict) or "crit" in header:
         raise errors.InvalidToken("The access token is malformed.")
     typ = header.get("typ")
     if not isinstance(typ, str) or typ.lower() not in ACCESS_TOKEN_TYPES:
         raise errors.InvalidToken("The token is not an access token (typ must be at+jwt).")
-    return header, f"{segments[0]}.{segments[1]}".encode(), payload, signature
+    return header, f"{head}.{body}".encode(), payload, signature
 
 
 def _verify(header: dict[str, Any], signing_input: bytes, signature: bytes) -> None:
@@ -161,12 +165,16 @@ def _verify(header: dict[str, Any], signing_input: bytes, signature: bytes) -> N
         raise errors.InvalidToken("The access token was signed by an unknown key.")
     if header.get("alg") != key.algorithm:
         raise errors.InvalidToken("The access token algorithm is not its key's.")
-    if not VERIFIERS[key.algorithm].verify(signing_input, key.public_key, signature):
+    try:
+        valid = VERIFIERS[key.algorithm].verify(signing_input, key.public_key, signature)
+    except (ValueError, TypeError) as e:
+        raise errors.InvalidToken("The access token signature is invalid.") from e
+    if not valid:
         raise errors.InvalidToken("The access token signature is invalid.")
 
 
 def _is_time(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _check_claims(claims: dict[str, Any], audience: str, now: float) -> None:
@@ -201,7 +209,7 @@ def decode(raw: str, *, audience: str | None = None, now: float | None = None) -
     _verify(header, signing_input, signature)
     try:
         claims = json.loads(payload)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise errors.InvalidToken("The access token is malformed.") from e
     if not isinstance(claims, dict):
         raise errors.InvalidToken("The access token is malformed.")

@@ -1,0 +1,75 @@
+"""RFC 6750 on the resource server: find the bearer token, validate it, word the challenge.
+
+Shared by the DRF classes (``contrib.rest_framework``) and the plain-view decorator. The token is
+accepted in the ``Authorization`` header only (RFC 6750 2.1); a token in the query string or the
+form body (2.2, 2.3: SHOULD NOT) is refused with ``invalid_request``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from oauthcore import errors, revocation, tokens
+from oauthcore.conf import oauth_settings
+
+# RFC 6750 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+NO_TOKEN_DETAIL = "Authentication credentials were not provided."
+
+
+def refuse_other_methods(request) -> None:
+    """Refuse an access token sent in the query string or the form body (RFC 6750 2.2, 2.3)."""
+    if "access_token" in request.META.get("QUERY_STRING", "") and "access_token" in request.GET:
+        raise errors.InvalidRequest("Send the access token in the Authorization header only.")
+    if request.META.get("CONTENT_TYPE", "").startswith(FORM_TYPES) and "access_token" in (
+        request.POST
+    ):
+        raise errors.InvalidRequest("Send the access token in the Authorization header only.")
+
+
+def token_from_header(value: str | None) -> str | None:
+    """Return the token of ``Authorization: Bearer <token>``; None without one (RFC 6750 2.1)."""
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer":
+        return None  # another scheme: not ours
+    if len(token) > oauth_settings.MAX_TOKEN_LENGTH:
+        raise errors.InvalidToken("The access token is too long.")
+    if not B64TOKEN.fullmatch(token):
+        raise errors.InvalidRequest("The Authorization header is malformed.")
+    return token
+
+
+def validate(raw: str, *, audience: str | None = None) -> tokens.AccessToken:
+    """Validate a bearer access token: signature and claims (RFC 9068 4), then the deny-list."""
+    token = tokens.decode(raw, audience=audience)
+    if oauth_settings.CHECK_REVOKED_TOKENS and revocation.is_denied(token.jti):
+        raise errors.InvalidToken("The access token has been revoked.")
+    return token
+
+
+def require(token: tokens.AccessToken, needed: Collection[str]) -> None:
+    """Raise ``InsufficientScope`` unless ``token`` holds every scope in ``needed`` (RFC 6750 3.1)."""
+    if not token.scopes.issuperset(needed):
+        raise errors.InsufficientScope(
+            "The access token lacks a scope this resource requires.", scope=" ".join(needed)
+        )
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "").replace('"', "") + '"'
+
+
+def challenge(error: errors.OAuthError | None = None) -> str:
+    """Return the ``WWW-Authenticate`` value for ``error``, or for no token at all (RFC 6750 3)."""
+    params = {"realm": oauth_settings.realm}
+    if error is not None:
+        params["error"] = error.error
+        if error.description:
+            params["error_description"] = error.description
+        if getattr(error, "scope", ""):
+            params["scope"] = error.scope
+    return "Bearer " + ", ".join(f"{name}={_quoted(value)}" for name, value in params.items())

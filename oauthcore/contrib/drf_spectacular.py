@@ -1,0 +1,60 @@
+"""OpenAPI (drf-spectacular) description of ``JWTAuthentication``: the OAuth 2.0 security scheme
+with the authorization-code and client-credentials flows, and each operation's required scopes.
+
+Loaded by ``oauthcore.contrib.rest_framework.authentication`` when drf-spectacular is installed.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+from oauthcore.conf import oauth_settings
+from oauthcore.contrib.rest_framework.permissions import HasScope, needed_scopes
+
+DEFAULT_PATHS = {"authorization_endpoint": "/oauth/authorize/", "token_endpoint": "/oauth/token/"}
+
+
+def _endpoints() -> dict[str, str]:
+    from oauthcore.views.discovery import endpoint_urls
+
+    urls = endpoint_urls()
+    issuer = oauth_settings.ISSUER.rstrip("/")
+    return {name: urls.get(name, issuer + path) for name, path in DEFAULT_PATHS.items()}
+
+
+def operation_scopes(view, method: str) -> list[str]:
+    """Return the scopes the view's HasScope permissions require for ``method``."""
+    found: list[str] = []
+    action = getattr(view, "action", None)
+    for permission in view.get_permissions():
+        if isinstance(permission, HasScope):
+            spec = permission.required_scopes
+            if spec is None:
+                spec = getattr(view, "required_scopes", None)
+            found += needed_scopes(spec, method=method.upper(), action=action) or ()
+    return list(dict.fromkeys(found))
+
+
+class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "oauthcore.contrib.rest_framework.authentication.JWTAuthentication"
+    name = "oauth2"
+    match_subclasses = True
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        urls, scopes = _endpoints(), dict(oauth_settings.SCOPES)
+        return {
+            "type": "oauth2",
+            "description": "RFC 9068 JWT access tokens in `Authorization: Bearer <token>`.",
+            "flows": {
+                "authorizationCode": {
+                    "authorizationUrl": urls["authorization_endpoint"],
+                    "tokenUrl": urls["token_endpoint"],
+                    "scopes": scopes,
+                },
+                "clientCredentials": {"tokenUrl": urls["token_endpoint"], "scopes": scopes},
+            },
+        }
+
+    def get_security_requirement(self, auto_schema):
+        return {self.name: operation_scopes(auto_schema.view, auto_schema.method)}
