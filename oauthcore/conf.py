@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "REFRESH_TOKEN_IDLE_TIMEOUT": None,
     # Lifetime of an authorization code (RFC 6749 4.1.2 recommends at most 10 minutes).
     "AUTHORIZATION_CODE_LIFETIME": timedelta(seconds=60),
+    # Lifetime of OpenID Connect ID tokens (OIDC Core 2): only read once, at sign-in.
+    "ID_TOKEN_LIFETIME": timedelta(minutes=5),
     # PKCE is always required for public clients; this requires it for confidential ones too.
     "PKCE_REQUIRED": True,
     # The algorithm of keys created by `rotatekeys` and on first use: RS256, PS256, ES256 or EdDSA.
@@ -43,6 +45,9 @@ DEFAULTS: dict[str, Any] = {
     "CLOCK_SKEW": timedelta(seconds=30),
     # Bearer tokens longer than this many characters are refused before any decoding.
     "MAX_TOKEN_LENGTH": 8192,
+    # How many validated access tokens each process remembers, so a token used again skips its
+    # signature check (its claims and the deny-list are still checked every time); 0 disables.
+    "VERIFIED_TOKEN_CACHE_SIZE": 4096,
     # Resource server only: the issuer's JWKS URL, when keys are not in this project's database.
     "JWKS_URL": None,
     # Resource server only: how long a fetched JWKS is trusted before it is fetched again.

@@ -157,7 +157,7 @@ def _split(raw: str) -> tuple[dict[str, Any], bytes, bytes, bytes]:
     return header, f"{head}.{body}".encode(), payload, signature
 
 
-def _verify(header: dict[str, Any], signing_input: bytes, signature: bytes) -> None:
+def _verify(header: dict[str, Any], signing_input: bytes, signature: bytes) -> keys.Key:
     """Check the signature with our key named by ``kid``, in that key's algorithm (RFC 8725 3.1)."""
     kid = header.get("kid")
     key = keys.find(kid) if isinstance(kid, str) else None
@@ -171,6 +171,7 @@ def _verify(header: dict[str, Any], signing_input: bytes, signature: bytes) -> N
         raise errors.InvalidToken("The access token signature is invalid.") from e
     if not valid:
         raise errors.InvalidToken("The access token signature is invalid.")
+    return key
 
 
 def _is_time(value: Any) -> bool:
@@ -199,19 +200,55 @@ def _check_claims(claims: dict[str, Any], audience: str, now: float) -> None:
         raise errors.InvalidToken("The access token is invalid.")
 
 
-def decode(raw: str, *, audience: str | None = None, now: float | None = None) -> AccessToken:
-    """Validate an access token (RFC 9068 4, RFC 8725 3) and return it, else ``InvalidToken``.
+# Tokens whose signature this process checked: raw token -> (the key that verified it, claims).
+# A hit skips only the signature check; claims (exp, nbf, iss, aud) are checked on every use.
+_verified: dict[str, tuple[keys.Key, dict[str, Any]]] = {}
 
-    The algorithm is the one of our key named by ``kid``; the token's ``alg`` only has to agree.
-    One pass, no PyJWT decode: this runs on every API request (see bench/README.md).
-    """
+
+def _verified_claims(raw: str) -> dict[str, Any] | None:
+    """Return the claims of a token this process verified, if its key is still trusted."""
+    hit = _verified.get(raw)
+    if hit is None:
+        return None
+    key, claims = hit
+    return claims if keys.find(key.kid) is key else None
+
+
+def _remember(raw: str, key: keys.Key, claims: dict[str, Any]) -> None:
+    size = oauth_settings.VERIFIED_TOKEN_CACHE_SIZE
+    if size <= 0:
+        return
+    if len(_verified) >= size:
+        _verified.clear()  # simple and thread-safe; refills with the tokens in use
+    _verified[raw] = (key, claims)
+
+
+def _verify_and_load(raw: str) -> tuple[keys.Key, dict[str, Any]]:
+    """Check the signature of ``raw`` and return its key and claims (RFC 7515 5.2)."""
     header, signing_input, payload, signature = _split(raw)
-    _verify(header, signing_input, signature)
+    key = _verify(header, signing_input, signature)
     try:
         claims = json.loads(payload)
     except (ValueError, RecursionError) as e:
         raise errors.InvalidToken("The access token is malformed.") from e
     if not isinstance(claims, dict):
         raise errors.InvalidToken("The access token is malformed.")
+    return key, claims
+
+
+def decode(raw: str, *, audience: str | None = None, now: float | None = None) -> AccessToken:
+    """Validate an access token (RFC 9068 4, RFC 8725 3) and return it, else ``InvalidToken``.
+
+    The algorithm is the one of our key named by ``kid``; the token's ``alg`` only has to agree.
+    One pass, no PyJWT decode: this runs on every API request (see bench/README.md).
+    """
+    if len(raw) > oauth_settings.MAX_TOKEN_LENGTH:
+        raise errors.InvalidToken("The access token is too long.")
+    claims = _verified_claims(raw)
+    key = None
+    if claims is None:
+        key, claims = _verify_and_load(raw)
     _check_claims(claims, audience or oauth_settings.audience, time.time() if now is None else now)
-    return AccessToken(claims)
+    if key is not None:
+        _remember(raw, key, claims)
+    return AccessToken(dict(claims))

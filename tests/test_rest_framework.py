@@ -1,5 +1,6 @@
 """JWTAuthentication: the pipeline, request.auth / request.user, and no database on the hot path."""
 
+import time
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -10,11 +11,14 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
+from oauthcore import keys, revocation, tokens
 from oauthcore.contrib.rest_framework.authentication import JWTAuthentication
 from oauthcore.contrib.rest_framework.permissions import HasScope
+from oauthcore.models import SigningKey
 from oauthcore.testing import authorization_header, make_access_token
 from oauthcore.tokens import AccessToken
 from oauthcore.users import TokenUser
+from tests import factories
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +197,41 @@ def test_hs256_when_one_deployment_issues_and_verifies(user, settings):
     assert get(ClaimsView, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == HTTPStatus.OK
     settings.OAUTHCORE = {**settings.OAUTHCORE, "HS256_SECRET": "t" * 40}
     assert get(ClaimsView, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+
+
+def test_a_token_used_again_is_still_checked_for_revocation(client):
+    """The per-process cache of verified tokens skips only the signature check."""
+    issued = tokens.issue(
+        client=factories.ClientFactory(), user=factories.UserFactory(), scope=["read:profile"]
+    )
+    header = {"HTTP_AUTHORIZATION": f"Bearer {issued.value}"}
+    assert client.get("/api/profile/", **header).status_code == HTTPStatus.OK
+    revocation.deny([(issued.jti, issued.expires_at)])
+    response = client.get("/api/profile/", **header)
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert "revoked" in response["WWW-Authenticate"]
+
+
+def test_a_token_used_again_is_still_checked_for_expiry(client, settings):
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "CLOCK_SKEW": timedelta(0)}
+    app = factories.ClientFactory(access_token_lifetime=timedelta(seconds=1))
+    issued = tokens.issue(client=app, user=factories.UserFactory(), scope=["read:profile"])
+    header = {"HTTP_AUTHORIZATION": f"Bearer {issued.value}"}
+    assert client.get("/api/profile/", **header).status_code == HTTPStatus.OK
+    time.sleep(issued.claims["exp"] - time.time() + 0.05)
+    response = client.get("/api/profile/", **header)
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert "expired" in response["WWW-Authenticate"]
+
+
+def test_a_token_used_again_fails_once_its_key_is_no_longer_trusted(client, settings):
+    issued = tokens.issue(
+        client=factories.ClientFactory(), user=factories.UserFactory(), scope=["read:profile"]
+    )
+    header = {"HTTP_AUTHORIZATION": f"Bearer {issued.value}"}
+    assert client.get("/api/profile/", **header).status_code == HTTPStatus.OK
+    SigningKey.objects.all().delete()  # the key is gone from the store
+    keys.forget()
+    response = client.get("/api/profile/", **header)
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert "unknown key" in response["WWW-Authenticate"]
