@@ -1,5 +1,6 @@
 """Settings of the example project, all from the environment (see README "Configuration")."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,6 +36,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "oauthcore.logging.RequestContextMiddleware",  # adds the client's address to oauthcore logs
 ]
 
 ROOT_URLCONF = "example_project.urls"
@@ -84,11 +86,15 @@ REST_FRAMEWORK = {
 
 OAUTHCORE = {
     "ISSUER": env("OAUTHCORE_ISSUER", default="http://127.0.0.1:8000"),
+    "KEY_CACHE_TTL": timedelta(seconds=env.float("OAUTHCORE_KEY_CACHE_TTL", default=30)),
     "SCOPES": {
         "read:profile": "Read your profile info",
         "write:profile": "Update your profile",
         "read:email": "Read your email address",
         "read:contacts": "Read your contacts list",
         "publish": "Publish content",
+        "openid": "Sign you in with your account",
+        "profile": "See your name and username",
+        "email": "See your email address",
     },
 }

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from example_project import api, views
+from example_project import api, demo_rp, views
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -10,6 +10,12 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("demo/callback/", views.DemoCallbackView.as_view(), name="demo-callback"),
+    path("demo/", demo_rp.DemoRPView.as_view(), name="demo-rp"),
+    path("demo/rp/login/", demo_rp.login, name="demo-rp-login"),
+    path("demo/rp/callback/", demo_rp.callback, name="demo-rp-callback"),
+    path("demo/rp/refresh/", demo_rp.refresh, name="demo-rp-refresh"),
+    path("demo/rp/revoke/", demo_rp.revoke, name="demo-rp-revoke"),
+    path("demo/rp/logout/", demo_rp.logout, name="demo-rp-logout"),
     path("api/profile/", api.ProfileView.as_view(), name="api-profile"),
     path("api/email/", api.EmailView.as_view(), name="api-email"),
     path("api/contacts/", api.ContactsView.as_view(), name="api-contacts"),

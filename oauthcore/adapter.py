@@ -31,6 +31,26 @@ class Adapter:
         """
         return {}
 
+    def get_userinfo_claims(self, *, user, scopes: list[str]) -> dict[str, Any]:
+        """Return the OpenID Connect claims of ``user`` that ``scopes`` release (OIDC Core 5.4).
+
+        Served by the userinfo endpoint next to ``sub`` (which cannot be overridden from here).
+        ``profile`` gives name, given_name, family_name, preferred_username; ``email`` gives
+        email and email_verified (False by default: Django does not verify addresses).
+        """
+        claims: dict[str, Any] = {}
+        if "profile" in scopes:
+            claims.update(
+                name=user.get_full_name() if hasattr(user, "get_full_name") else str(user),
+                given_name=getattr(user, "first_name", ""),
+                family_name=getattr(user, "last_name", ""),
+                preferred_username=user.get_username(),
+            )
+        if "email" in scopes and (email := getattr(user, "email", "")):
+            claims.update(email=email, email_verified=False)
+        # OIDC Core 5.3.2: a claim without a value is omitted, not sent empty.
+        return {name: value for name, value in claims.items() if value not in ("", None)}
+
     def should_skip_consent(self, *, client, user, scopes: list[str]) -> bool:
         """Return True when ``user`` need not be asked to approve ``scopes`` for ``client``."""
         return client.skip_consent

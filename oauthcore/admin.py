@@ -10,9 +10,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from oauthcore import forms, grants, keys
+from oauthcore import admin_actions, forms, keys, signals
 from oauthcore.conf import oauth_settings
 from oauthcore.models import (
+    AuditEvent,
     AuthorizationCode,
     Client,
     Consent,
@@ -44,16 +45,18 @@ class ClientAdmin(ConfirmMixin, admin.ModelAdmin):
     list_display = ("name", "client_id", "client_type", "grant_list", "is_active", "created_at")
     list_filter = ("client_type", "is_active")
     search_fields = ("name", "client_id")
-    readonly_fields = ("secret_status", "created_at", "updated_at")
-    actions = ["rotate_secret_action"]
+    readonly_fields = ("secret_status", "deactivated_at", "created_at", "updated_at")
+    actions = ["rotate_secret_action", admin_actions.deactivate_and_revoke]
     fieldsets = [
-        (None, {"fields": ["name", "client_id", "client_type", "secret_status", "is_active"]}),
+        (None, {"fields": ["name", "client_id", "client_type", "secret_status"]}),
+        (_("Status"), {"fields": ["is_active", "deactivated_at"]}),
         (
             _("Authorization"),
             {
                 "fields": [
                     "grant_types",
                     "redirect_uris",
+                    "post_logout_redirect_uris",
                     "allowed_scopes",
                     "default_scopes",
                     "skip_consent",
@@ -87,8 +90,15 @@ class ClientAdmin(ConfirmMixin, admin.ModelAdmin):
             obj.previous_secret_expires_at = None
         elif not obj.secret_hash:
             secret = obj.set_new_secret()
+        obj._deactivated_by = request.user  # read by Client.save() for client_deactivated
         super().save_model(request, obj, form, change)
         request._oauthcore_new_secret = secret
+        if not change:
+            signals.client_created.send(Client, client=obj, by=request.user)
+        elif secret:
+            signals.client_secret_rotated.send(
+                Client, client=obj, by=request.user, previous_secret_expires_at=None
+            )
 
     def response_add(self, request, obj, post_url_continue=None):
         secret = getattr(request, "_oauthcore_new_secret", None)
@@ -144,6 +154,12 @@ class ClientAdmin(ConfirmMixin, admin.ModelAdmin):
             secret = obj.set_new_secret(keep_previous_for=form.grace_period())
             obj.save(update_fields=SECRET_FIELDS)
         self.log_change(request, obj, [{"changed": {"fields": ["secret"]}}])
+        signals.client_secret_rotated.send(
+            Client,
+            client=obj,
+            by=request.user,
+            previous_secret_expires_at=obj.previous_secret_expires_at,
+        )
         return self.secret_page(request, obj, secret)
 
     @admin.action(description=_("Rotate the secret of the selected client"))
@@ -200,7 +216,7 @@ class SigningKeyAdmin(ConfirmMixin, ReadOnlyAdmin):
         form = forms.RotateKeyForm(request.POST if request.method == "POST" else None)
         if not form.is_valid():
             return self.confirm_page(request, form=form, title=_("Rotate the signing key"))
-        row = keys.rotate(form.cleaned_data["algorithm"] or None)
+        row = keys.rotate(form.cleaned_data["algorithm"] or None, by=request.user)
         self.log_addition(request, row, [{"added": {}}])
         message = _("Key %(kid)s (%(alg)s) signs from now on; the old one stays published.")
         self.message_user(request, message % {"kid": row.kid, "alg": row.algorithm})
@@ -231,25 +247,30 @@ class RefreshTokenAdmin(ReadOnlyAdmin):
     list_select_related = ("client", "user")
     fields = list_display
     search_fields = ("client__client_id", "user__username", "family_id")
-    actions = ["revoke_families"]
+    actions = [admin_actions.revoke_families]
 
     def has_delete_permission(self, request, obj=None):
         return False  # rotated tokens are kept to detect reuse; revoke instead
 
-    @admin.action(description=_("Revoke the selected tokens and their whole families"))
-    def revoke_families(self, request, queryset):
-        family_ids = set(queryset.values_list("family_id", flat=True))
-        for family_id in family_ids:
-            grants.revoke_family(family_id)
-        self.message_user(request, _("%d token families revoked.") % len(family_ids))
-
 
 @admin.register(Consent)
 class ConsentAdmin(ReadOnlyAdmin):
+    """A user's grants: filter by user; each consent shows its live tokens; "Revoke access"."""
+
     list_display = ("user", "client", "scopes", "updated_at")
+    list_filter = (
+        ("user", admin.RelatedOnlyFieldListFilter),
+        ("client", admin.RelatedOnlyFieldListFilter),
+    )
     list_select_related = ("client", "user")
-    fields = ("user", "client", "scopes", "created_at", "updated_at")
+    fields = ("user", "client", "scopes", "grants", "created_at", "updated_at")
+    readonly_fields = ("grants",)
     search_fields = ("client__client_id", "user__username")
+    actions = [admin_actions.revoke_access]
+
+    @admin.display(description=_("tokens"))
+    def grants(self, obj):
+        return admin_actions.grants_summary(obj)
 
 
 @admin.register(RevokedAccessToken)
@@ -257,3 +278,19 @@ class RevokedAccessTokenAdmin(ReadOnlyAdmin):
     list_display = ("jti", "revoked_at", "expires_at")
     fields = list_display
     search_fields = ("jti",)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    """The audit log (``AUDIT_LOG``): to read only; ``cleartokens`` ages rows out."""
+
+    list_display = ("created_at", "event", "client_identifier", "user", "ip")
+    list_filter = ("event",)
+    list_select_related = ("user",)
+    fields = ("created_at", "event", "client", "client_identifier", "user", "ip", "details")
+    search_fields = ("client_identifier", "user__username", "ip")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.core import signing
@@ -25,6 +26,8 @@ VSCHAR = re.compile(r"[\x20-\x7e]+")
 MAX_CLIENT_ID_LENGTH = 100
 MAX_STATE_LENGTH = 1024
 MAX_NONCE_LENGTH = 255
+MAX_LOGIN_HINT_LENGTH = 255
+MAX_AGE_DIGITS = re.compile(r"[0-9]{1,10}")
 PROMPTS = frozenset({"none", "login", "consent"})
 LOOPBACK_NETLOC = re.compile(r"(127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?")
 CONSENT_SALT = "oauthcore.authorization.consent"
@@ -53,6 +56,8 @@ class AuthorizationRequest:
     code_challenge: str
     nonce: str
     prompt: frozenset[str]
+    max_age: int | None = None
+    login_hint: str | None = None
 
 
 def _one(params: Params, name: str) -> str | None:
@@ -130,6 +135,8 @@ def validate(params: Params, target: Target) -> AuthorizationRequest:
         code_challenge=_code_challenge(params, client),
         nonce=_bounded(params, "nonce", MAX_NONCE_LENGTH) or "",
         prompt=_prompt(params),
+        max_age=_max_age(params),
+        login_hint=_bounded(params, "login_hint", MAX_LOGIN_HINT_LENGTH),
     )
 
 
@@ -179,6 +186,25 @@ def _prompt(params: Params) -> frozenset[str]:
     return values
 
 
+def _max_age(params: Params) -> int | None:
+    """Parse ``max_age``: seconds since the user last signed in (OIDC Core 3.1.2.1)."""
+    value = _one(params, "max_age")
+    if value is None:
+        return None
+    if not MAX_AGE_DIGITS.fullmatch(value):
+        raise errors.InvalidRequest("max_age must be a number of seconds.")
+    return int(value)
+
+
+def login_is_stale(request: AuthorizationRequest, user, now: datetime | None = None) -> bool:
+    """Tell whether ``user`` signed in longer than ``max_age`` seconds ago (OIDC Core 3.1.2.1)."""
+    if request.max_age is None:
+        return False
+    if user.last_login is None:
+        return True
+    return (now or timezone.now()) - user.last_login > timedelta(seconds=request.max_age)
+
+
 def consent_needed(request: AuthorizationRequest, user) -> tuple[list[str], list[str]]:
     """Return (already granted, to ask) among the requested scopes; nothing to ask skips the screen."""
     client, names = request.client, request.scopes
@@ -202,7 +228,9 @@ def record_consent(*, user, client: Client, names: list[str]) -> None:
     signals.consent_granted.send(Consent, client=client, user=user, scopes=names, consent=consent)
 
 
-def issue_code(request: AuthorizationRequest, user, names: list[str]) -> str:
+def issue_code(
+    request: AuthorizationRequest, user, names: list[str], *, session_id: str = ""
+) -> str:
     """Store a one-time code for ``names`` and return its raw value (RFC 6749 4.1.2)."""
     raw = crypto.new_token()
     AuthorizationCode.objects.create(
@@ -215,6 +243,7 @@ def issue_code(request: AuthorizationRequest, user, names: list[str]) -> str:
         code_challenge=request.code_challenge,
         nonce=request.nonce,
         auth_time=user.last_login,
+        session_id=session_id,
         expires_at=timezone.now() + oauth_settings.AUTHORIZATION_CODE_LIFETIME,
     )
     return raw

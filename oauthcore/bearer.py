@@ -46,7 +46,7 @@ def token_from_header(value: str | None) -> str | None:
 def validate(raw: str, *, audience: str | None = None) -> tokens.AccessToken:
     """Validate a bearer access token: signature and claims (RFC 9068 4), then the deny-list."""
     token = tokens.decode(raw, audience=audience)
-    if oauth_settings.CHECK_REVOKED_TOKENS and revocation.is_denied(token.jti):
+    if oauth_settings.CHECK_REVOKED_TOKENS and revocation.is_token_denied(token.claims):
         raise errors.InvalidToken("The access token has been revoked.")
     return token
 

@@ -163,3 +163,66 @@ def check_stored_configuration(app_configs=None, databases=None, **kwargs) -> li
     except DatabaseError:  # tables not migrated yet
         return []
     return found
+
+
+MAX_ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
+MAX_REFRESH_TOKEN_LIFETIME = timedelta(days=90)
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+MIN_DEPLOY_HS256_SECRET_LENGTH = 64
+LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
+
+
+def _deploy_risks() -> list[tuple[bool, str, str, str]]:
+    """Return (found, id, message, hint) for each setting that is unsafe in production."""
+    conf = oauth_settings
+    cache = settings.CACHES.get("default", {}).get("BACKEND", "")
+    uses_cache = conf.CHECK_REVOKED_TOKENS or conf.RATE_LIMIT_ENABLED
+    secret = conf.HS256_SECRET
+    # fmt: off
+    return [
+        (urlsplit(conf.ISSUER or "").scheme != "https", "W010",
+         "OAUTHCORE['ISSUER'] is not an https URL.",
+         "Tokens, codes and secrets must travel over TLS (RFC 6749 1.6); http is for development."),
+        (conf.ACCESS_TOKEN_LIFETIME > MAX_ACCESS_TOKEN_LIFETIME, "W011",
+         "OAUTHCORE['ACCESS_TOKEN_LIFETIME'] is longer than one hour.",
+         "A stolen access token works until it expires; keep it short (RFC 9700 4.14)."),
+        (not conf.PKCE_REQUIRED, "W012",
+         "OAUTHCORE['PKCE_REQUIRED'] is off: confidential clients may skip PKCE.",
+         "PKCE stops code injection for every client (RFC 9700 2.1.1)."),
+        (secret is not None and len(secret) < MIN_DEPLOY_HS256_SECRET_LENGTH, "W013",
+         f"OAUTHCORE['HS256_SECRET'] is shorter than {MIN_DEPLOY_HS256_SECRET_LENGTH} characters.",
+         "Use a long random secret, or an asymmetric algorithm (RFC 8725 3.5)."),
+        (conf.CLOCK_SKEW > MAX_CLOCK_SKEW, "W014",
+         "OAUTHCORE['CLOCK_SKEW'] is longer than five minutes.",
+         "Synchronise the clocks (NTP) instead: expired tokens are accepted this much longer."),
+        (conf.REFRESH_TOKEN_LIFETIME > MAX_REFRESH_TOKEN_LIFETIME, "W015",
+         "OAUTHCORE['REFRESH_TOKEN_LIFETIME'] is longer than 90 days.",
+         "Long-lived refresh tokens widen the damage of a leak (RFC 9700 4.14)."),
+        (not conf.CHECK_REVOKED_TOKENS, "W016",
+         "OAUTHCORE['CHECK_REVOKED_TOKENS'] is off: revoked access tokens work until they expire.",
+         "Keep the deny-list check on (one cache lookup per request)."),
+        (not conf.RATE_LIMIT_ENABLED, "W017",
+         "OAUTHCORE['RATE_LIMIT_ENABLED'] is off: client secrets and codes can be guessed freely.",
+         "Keep rate limiting on; tune RATE_LIMIT_FAILURES and RATE_LIMIT_WINDOW instead."),
+        (uses_cache and cache == LOCMEM_CACHE, "W018",
+         "The default cache is local memory: revocations and failed-attempt counters are per process.",
+         "Use a shared cache such as Redis when several processes serve requests."),
+        (uses_cache and cache == DUMMY_CACHE, "W019",
+         "The default cache stores nothing: rate limiting has no effect and every token check "
+         "reloads the deny-list from the database.",
+         "Use a real shared cache such as Redis."),
+    ]
+    # fmt: on
+
+
+@register(Tags.security, deploy=True)
+def check_deployment(app_configs=None, **kwargs) -> list:
+    """Warn about settings fit for development only (``manage.py check --deploy``)."""
+    if _settings_errors():
+        return []
+    return [
+        Warning(message, hint=hint, id=f"oauthcore.{code}")
+        for found, code, message, hint in _deploy_risks()
+        if found
+    ]

@@ -58,10 +58,20 @@ DEFAULTS: dict[str, Any] = {
     "JWKS_FETCH_TIMEOUT": timedelta(seconds=5),
     # Check the deny-list of revoked access tokens (one cache lookup per request).
     "CHECK_REVOKED_TOKENS": True,
+    # Refuse (429) a client or IP address with too many failed attempts at the endpoints.
+    "RATE_LIMIT_ENABLED": True,
+    # Failed attempts (invalid_client, invalid_grant) allowed per client and per address in a window.
+    "RATE_LIMIT_FAILURES": 10,
+    # The window, starting at the first failure; the refusal lifts when it ends.
+    "RATE_LIMIT_WINDOW": timedelta(minutes=1),
     # The realm named in WWW-Authenticate challenges; None means the issuer.
     "REALM": None,
     # The policy hooks (subject, extra claims, ...): a dotted path to an Adapter subclass.
     "ADAPTER": "oauthcore.adapter.Adapter",
+    # Record every oauthcore signal as an AuditEvent row (oauthcore.audit).
+    "AUDIT_LOG": False,
+    # `cleartokens` deletes audit events older than this.
+    "AUDIT_LOG_RETENTION": timedelta(days=90),
 }
 
 

@@ -68,6 +68,11 @@ class ClientForm(forms.ModelForm):
         required=False,
         help_text=_("One per line, matched exactly. https, or http on a loopback host only."),
     )
+    post_logout_redirect_uris = RedirectURIsField(
+        label=_("post-logout redirect URIs"),
+        required=False,
+        help_text=_("OpenID Connect logout: one per line, matched exactly."),
+    )
     allowed_scopes = forms.MultipleChoiceField(
         label=_("allowed scopes"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -86,6 +91,7 @@ class ClientForm(forms.ModelForm):
             "client_type",
             "grant_types",
             "redirect_uris",
+            "post_logout_redirect_uris",
             "allowed_scopes",
             "default_scopes",
             "skip_consent",
@@ -127,6 +133,7 @@ class ClientForm(forms.ModelForm):
                 grant_types=data["grant_types"],
                 redirect_uris=data["redirect_uris"],
                 scope_names=allowed,
+                post_logout_redirect_uris=data.get("post_logout_redirect_uris") or [],
             )
         except InvalidClientMetadata as e:
             raise forms.ValidationError(str(e)) from e

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from oauthcore import crypto, errors, pkce, revocation, scopes, signals, tokens
+from oauthcore import crypto, errors, id_tokens, pkce, revocation, scopes, signals, tokens
 from oauthcore.adapter import get_adapter
 from oauthcore.conf import oauth_settings
 from oauthcore.models import AuthorizationCode, Client, RefreshToken
@@ -42,6 +42,13 @@ def _response(access: tokens.IssuedToken, refresh: str | None = None) -> dict[st
     }
     if refresh:
         body["refresh_token"] = refresh
+    return body
+
+
+def _with_id_token(body: dict[str, Any], grant: dict[str, Any], **fields) -> dict[str, Any]:
+    """Add an ID token when ``openid`` was granted (OIDC Core 3.1.3.3, 12.2)."""
+    if "openid" in body["scope"].split():
+        body["id_token"] = id_tokens.issue(**grant, access_token=body["access_token"], **fields)
     return body
 
 
@@ -124,11 +131,13 @@ def _redeem(client: Client, code: AuthorizationCode, now: datetime) -> dict[str,
         if client.allows_grant(Client.GrantType.REFRESH_TOKEN):
             expires_at = now + refresh_lifetime(client)
             fields = {**grant, "scope": code.scope, "expires_at": expires_at}
+            fields["session_id"] = code.session_id
             refresh = add_to_family(family_id, access=access, now=now, **fields)
     issued = {"client": client, "user": code.user, "scopes": code.scope.split(), "jti": jti}
     issued["family_id"] = family_id if refresh else None
     signals.token_issued.send(Client, **issued, grant_type=Client.GrantType.AUTHORIZATION_CODE)
-    return _response(access, refresh)
+    oidc = {"nonce": code.nonce, "sid": code.session_id, "now": now}
+    return _with_id_token(_response(access, refresh), grant, **oidc)
 
 
 def _revoke_code_tokens(client: Client, code: AuthorizationCode, now: datetime) -> None:
@@ -194,12 +203,14 @@ def _rotate(client: Client, token: RefreshToken, scope: list[str], now: datetime
         access = tokens.issue(**grant, scope=scope, now=now)
         # RFC 6749 6: the new refresh token keeps the scope and the family its end.
         fields = {**grant, "scope": token.scope, "expires_at": token.expires_at}
+        fields["session_id"] = token.session_id
         raw = add_to_family(token.family_id, access=access, now=now, **fields)
     issued = {"client": client, "user": token.user, "scopes": scope, "jti": access.jti}
     issued["family_id"] = token.family_id
     signals.token_issued.send(Client, **issued, grant_type=Client.GrantType.REFRESH_TOKEN)
     signals.token_refreshed.send(Client, **issued)
-    return _response(access, raw)
+    # OIDC Core 12.2: the new ID token carries no nonce.
+    return _with_id_token(_response(access, raw), grant, sid=token.session_id, now=now)
 
 
 def refresh(client: Client, params: Params, *, now: datetime | None = None) -> dict[str, Any]:

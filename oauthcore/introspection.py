@@ -79,7 +79,7 @@ def _user_of(token: tokens.AccessToken):
 def _describe_access(token: tokens.AccessToken) -> dict[str, Any]:
     """Return the RFC 7662 2.2 response for an access token, inactive if revoked or user gone."""
     user = _user_of(token)
-    if user is False or revocation.is_denied(token.jti):
+    if user is False or revocation.is_token_denied(token.claims):
         return inactive()
     names = ("scope", "client_id", "sub", "exp", "iat", "nbf", "aud", "iss", "jti")
     body = {"active": True, **{name: token.claims[name] for name in names if name in token.claims}}

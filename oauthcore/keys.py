@@ -164,18 +164,20 @@ def longest_token_lifetime():
     return lifetime + oauth_settings.CLOCK_SKEW
 
 
-def rotate(algorithm: str | None = None, *, now: datetime | None = None):
+def rotate(algorithm: str | None = None, *, now: datetime | None = None, by=None):
     """Make a new key (or the staged ``next`` one) sign from now on; retire the active one.
 
-    The retired key stays in the JWKS until every token it signed has expired.
+    The retired key stays in the JWKS until every token it signed has expired. Sends
+    ``signing_key_rotated`` (``by``: the staff user who asked, if any).
     """
+    from oauthcore import signals
     from oauthcore.models import SigningKey
 
     now = now or timezone.now()
     with transaction.atomic():
-        SigningKey.objects.select_for_update().filter(state="active").update(
-            state="retired", retired_at=now, expires_at=now + longest_token_lifetime()
-        )
+        active = SigningKey.objects.select_for_update().filter(state="active")
+        retired = list(active.values_list("kid", flat=True))
+        active.update(state="retired", retired_at=now, expires_at=now + longest_token_lifetime())
         staged = SigningKey.objects.filter(state="next")
         if algorithm:
             staged = staged.filter(algorithm=algorithm)
@@ -186,6 +188,9 @@ def rotate(algorithm: str | None = None, *, now: datetime | None = None):
         else:
             row = create_key(algorithm)
     forget()
+    signals.signing_key_rotated.send(
+        SigningKey, kid=row.kid, algorithm=row.algorithm, retired=retired, by=by
+    )
     return row
 
 

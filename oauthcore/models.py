@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -43,6 +44,12 @@ class Client(models.Model):
     redirect_uris = models.JSONField(
         _("redirect URIs"), default=list, blank=True, help_text=_("Matched exactly.")
     )
+    post_logout_redirect_uris = models.JSONField(
+        _("post-logout redirect URIs"),
+        default=list,
+        blank=True,
+        help_text=_("Where RP-initiated logout may send the user back (OIDC). Matched exactly."),
+    )
     grant_types = models.JSONField(_("grant types"), default=list, blank=True)
     allowed_scopes = models.JSONField(_("allowed scopes"), default=list, blank=True)
     default_scopes = models.JSONField(
@@ -60,6 +67,13 @@ class Client(models.Model):
         _("skip consent"), default=False, help_text=_("For first-party apps only.")
     )
     is_active = models.BooleanField(_("active"), default=True)
+    deactivated_at = models.DateTimeField(
+        _("last deactivated"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Access tokens issued until then stay refused, even after reactivation."),
+    )
     can_introspect = models.BooleanField(
         _("may introspect"),
         default=False,
@@ -77,6 +91,26 @@ class Client(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        """Save; switching ``is_active`` off refuses every token issued so far (revocation.py).
+
+        The conditional UPDATE detects the switch once, even with concurrent saves. A queryset
+        ``update(is_active=False)`` bypasses this: use ``save()`` or the admin.
+        """
+        now = timezone.now()
+        switched = bool(self.pk and not self.is_active) and (
+            Client.objects.filter(pk=self.pk, is_active=True).update(
+                is_active=False, deactivated_at=now
+            )
+        )
+        if switched:
+            self.deactivated_at = now
+        super().save(*args, **kwargs)
+        if switched:
+            from oauthcore import revocation
+
+            revocation.deactivate_client(self, now=now, by=getattr(self, "_deactivated_by", None))
 
     @property
     def is_public(self) -> bool:
@@ -135,6 +169,8 @@ class AuthorizationCode(models.Model):
     code_challenge = models.CharField(max_length=128, blank=True)
     nonce = models.CharField(max_length=255, blank=True)
     auth_time = models.DateTimeField(null=True, blank=True)
+    # The OpenID Connect session (``sid``) the user signed in with; empty without openid.
+    session_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
@@ -146,6 +182,8 @@ class AuthorizationCode(models.Model):
 
     class Meta:
         verbose_name = _("authorization code")
+        # Revoking a user's access to a client finds its codes by user and client.
+        indexes = [models.Index(fields=["user", "client"], name="oauthcore_code_user_client")]
 
     def __str__(self) -> str:
         return f"code for {self.client_id} / user {self.user_id}"
@@ -168,6 +206,7 @@ class RefreshToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     scope = models.TextField(blank=True)
     auth_time = models.DateTimeField(null=True, blank=True)
+    session_id = models.CharField(max_length=64, blank=True)  # OpenID Connect sid
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True, help_text=_("End of the whole family."))
     rotated_at = models.DateTimeField(null=True, blank=True)
@@ -180,6 +219,8 @@ class RefreshToken(models.Model):
 
     class Meta:
         verbose_name = _("refresh token")
+        # The connected-apps page and revoking a user's access find tokens by user and client.
+        indexes = [models.Index(fields=["user", "client"], name="oauthcore_rt_user_client")]
 
     def __str__(self) -> str:
         return f"refresh token of family {self.family_id}"
@@ -269,3 +310,32 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kid} ({self.algorithm}, {self.state})"
+
+
+class AuditEvent(models.Model):
+    """One security event, recorded from oauthcore's signals when ``AUDIT_LOG`` is on (audit.py)."""
+
+    event = models.CharField(_("event"), max_length=50, db_index=True)
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client_identifier = models.CharField(
+        _("client ID"), max_length=100, blank=True, help_text=_("Kept if the client is deleted.")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The user the event concerns, or the staff user who acted."),
+    )
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.client_identifier}".strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from oauthcore import crypto, errors, scopes
+from oauthcore import crypto, errors, scopes, signals
 from oauthcore.checks import is_loopback_host
 from oauthcore.errors import InvalidClientMetadata
 from oauthcore.models import Client
@@ -39,7 +39,12 @@ def validate_redirect_uri(uri: str) -> str:
 
 
 def validate(
-    *, client_type: str, grant_types: list[str], redirect_uris: list[str], scope_names: list[str]
+    *,
+    client_type: str,
+    grant_types: list[str],
+    redirect_uris: list[str],
+    scope_names: list[str],
+    post_logout_redirect_uris: list[str] | None = None,
 ) -> None:
     """Raise ``InvalidClientMetadata`` unless these settings make a usable, safe client."""
     if unknown := [g for g in grant_types if g not in Client.GrantType.values]:
@@ -57,7 +62,7 @@ def validate(
     is_public = client_type == Client.ClientType.PUBLIC
     if is_public and Client.GrantType.CLIENT_CREDENTIALS in grant_types:
         raise InvalidClientMetadata("A public client cannot use the client_credentials grant.")
-    for uri in redirect_uris:
+    for uri in [*redirect_uris, *(post_logout_redirect_uris or [])]:
         validate_redirect_uri(uri)
     if bad := scopes.unknown(scope_names):
         raise InvalidClientMetadata(f"Unregistered scope: {' '.join(bad)}.")
@@ -73,11 +78,13 @@ def create_client(
     client_id: str | None = None,
     skip_consent: bool = False,
     can_introspect: bool = False,
+    post_logout_redirect_uris: list[str] | None = None,
 ) -> tuple[Client, str | None]:
     """Validate and store a new client; return it with its secret (None for a public client)."""
     client_type = Client.ClientType.PUBLIC if public else Client.ClientType.CONFIDENTIAL
     redirect_uris = list(dict.fromkeys(redirect_uris or []))
     grant_types = list(dict.fromkeys(grant_types))
+    post_logout_redirect_uris = list(dict.fromkeys(post_logout_redirect_uris or []))
     try:
         scope_names = scopes.parse(scope)
     except errors.InvalidScope as e:
@@ -87,6 +94,7 @@ def create_client(
         grant_types=grant_types,
         redirect_uris=redirect_uris,
         scope_names=scope_names,
+        post_logout_redirect_uris=post_logout_redirect_uris,
     )
     if not name.strip():
         raise InvalidClientMetadata("A client needs a name.")
@@ -99,10 +107,12 @@ def create_client(
         client_type=client_type,
         grant_types=grant_types,
         redirect_uris=redirect_uris,
+        post_logout_redirect_uris=post_logout_redirect_uris,
         allowed_scopes=scope_names,
         skip_consent=skip_consent,
         can_introspect=can_introspect,
     )
     secret = None if public else client.set_new_secret()
     client.save()
+    signals.client_created.send(Client, client=client, by=None)
     return client, secret

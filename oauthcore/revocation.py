@@ -5,6 +5,11 @@ marker is missing (a new local-memory cache, a restarted Redis) the list is relo
 database. With Redis every process sees a revocation at once; with the local-memory cache only
 the process that made it does, so run Redis with several processes (docs/deployment.md).
 
+A deactivated client is one more entry, ``oauthcore:client-revoked:<client_id>`` holding the time
+of its (last) deactivation, with no expiry; the truth is ``Client.deactivated_at``. Its access
+tokens issued until then (``iat`` at or before that second) are refused, also after a
+reactivation; the same ``get_many`` fetches it, so a check stays one round trip.
+
 Also here: revoking what a client presents (RFC 7009) and everything a user gave a client.
 """
 
@@ -23,6 +28,7 @@ from oauthcore import signals
 
 PREFIX = "oauthcore:revoked:"
 MARKER = "oauthcore:revoked:loaded"
+CLIENT_PREFIX = "oauthcore:client-revoked:"
 
 
 def _timeout(expires_at: datetime, now: datetime) -> int:
@@ -45,22 +51,48 @@ def deny(entries: Iterable[tuple[str, datetime | None]], *, now: datetime | None
         cache.set(PREFIX + jti, 1, _timeout(exp, now))
 
 
+def deny_client(client_id: str, deactivated_at: datetime) -> None:
+    """Refuse every access token of ``client_id`` issued up to ``deactivated_at``."""
+    cache.set(CLIENT_PREFIX + client_id, deactivated_at.timestamp(), None)
+
+
 def _reload(now: datetime) -> None:
-    from oauthcore.models import RevokedAccessToken
+    from oauthcore.models import Client, RevokedAccessToken
 
     rows = RevokedAccessToken.objects.filter(expires_at__gt=now).values_list("jti", "expires_at")
     for jti, exp in rows:
         cache.set(PREFIX + jti, 1, _timeout(exp, now))
+    clients = Client.objects.filter(deactivated_at__isnull=False)
+    for client_id, deactivated_at in clients.values_list("client_id", "deactivated_at"):
+        deny_client(client_id, deactivated_at)
     cache.set(MARKER, 1, None)
 
 
-def is_denied(jti: str) -> bool:
-    """Tell whether the access token ``jti`` was revoked (one cache round trip)."""
-    found = cache.get_many([PREFIX + jti, MARKER])
+def _refused(found: dict[str, Any], jti: str, client_id: str | None, issued_at) -> bool:
+    if PREFIX + jti in found:
+        return True
+    deactivated = found.get(CLIENT_PREFIX + client_id) if client_id is not None else None
+    return deactivated is not None and (issued_at is None or issued_at <= deactivated)
+
+
+def is_denied(jti: str, *, client_id: str | None = None, issued_at: float | None = None) -> bool:
+    """Tell whether an access token was revoked: its ``jti``, or its client since ``issued_at``.
+
+    One cache round trip; pass the token's ``client_id`` and ``iat`` claims to check both.
+    """
+    names = [PREFIX + jti, MARKER]
+    if client_id is not None:
+        names.append(CLIENT_PREFIX + client_id)
+    found = cache.get_many(names)
     if MARKER not in found:
         _reload(timezone.now())
-        return cache.get(PREFIX + jti) is not None
-    return PREFIX + jti in found
+        found = cache.get_many(names)
+    return _refused(found, jti, client_id, issued_at)
+
+
+def is_token_denied(claims: dict[str, Any]) -> bool:
+    """Tell whether validated access-token ``claims`` were revoked (see ``is_denied``)."""
+    return is_denied(claims["jti"], client_id=claims["client_id"], issued_at=claims["iat"])
 
 
 def revoke_access_token(claims: dict[str, Any], *, now: datetime | None = None) -> None:
@@ -150,3 +182,23 @@ def revoke_user_client(user, client, *, now: datetime | None = None) -> list[str
         if family_id not in families:  # an access token without refresh token
             _revoked(client, user, jti=jti)
     return list(consent.scopes) if consent else []
+
+
+def deactivate_client(client, *, now: datetime | None = None, by=None) -> int:
+    """Refuse every token of a client just saved inactive; return the families revoked.
+
+    Called by ``Client.save()``: its access tokens (the cache entry), refresh-token families
+    (marked revoked, for the audit trail) and unused codes all stop working.
+    """
+    from oauthcore.models import AuthorizationCode, Client, RefreshToken
+
+    now = now or timezone.now()
+    deny_client(client.client_id, client.deactivated_at or now)
+    with transaction.atomic():
+        rows = RefreshToken.objects.filter(client=client, revoked_at__isnull=True)
+        families = set(rows.values_list("family_id", flat=True))
+        while rows.update(revoked_at=now):
+            pass  # again: a rotation committing meanwhile may have added a member
+        AuthorizationCode.objects.filter(client=client, used_at__isnull=True).update(used_at=now)
+    signals.client_deactivated.send(Client, client=client, by=by, families=len(families))
+    return len(families)

@@ -32,8 +32,26 @@ Receivers run synchronously, after oauthcore's own transaction; always accept ``
     A user approved scopes for a client on the consent screen. ``client``, ``user``, ``scopes``
     (the newly approved names), ``consent`` (the ``Consent`` row, holding every granted scope).
 ``consent_revoked``
-    A user withdrew a client's access on the connected-apps page; its tokens are revoked too.
+    A user withdrew a client's access on the connected-apps page (or staff did, with the admin's
+    "Revoke access" action, then ``by`` is the staff user); its tokens are revoked too.
     ``client``, ``user``, ``scopes`` (what the consent had granted).
+``token_denied``
+    The token endpoint refused a request (sender ``Client``). ``client`` (None when client
+    authentication failed), ``client_id`` (the authenticated client's, else the one the request
+    claimed, or None), ``grant_type`` (as sent, or None), ``error`` (the RFC 6749 5.2 code).
+``client_created``
+    A client was registered (``createclient``, ``registration.create_client``, the admin).
+    ``client``, ``by`` (the staff user in the admin, else None).
+``client_secret_rotated``
+    A client got a new secret in the admin. ``client``, ``by``, ``previous_secret_expires_at``
+    (until when the old secret still works, or None).
+``client_deactivated``
+    A client was switched inactive (saved with ``is_active=False``): every token it holds stops
+    working at once. ``client``, ``by`` (the staff user when done in the admin, else None),
+    ``families`` (how many live refresh-token families were revoked).
+``signing_key_rotated``
+    A new key signs from now on (``rotatekeys``, the admin); sender ``SigningKey``. ``kid``,
+    ``algorithm``, ``retired`` (the kids of the keys it replaced), ``by`` (staff user or None).
 """
 
 from django.dispatch import Signal
@@ -44,3 +62,8 @@ refresh_token_reused = Signal()
 token_revoked = Signal()
 consent_granted = Signal()
 consent_revoked = Signal()
+token_denied = Signal()
+client_created = Signal()
+client_secret_rotated = Signal()
+client_deactivated = Signal()
+signing_key_rotated = Signal()

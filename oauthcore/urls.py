@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from oauthcore.views import authorize, connected_apps, discovery, introspect, revoke, token
+from oauthcore.views import (
+    authorize,
+    connected_apps,
+    discovery,
+    end_session,
+    health,
+    introspect,
+    revoke,
+    token,
+    userinfo,
+)
 
 app_name = "oauthcore"
 
@@ -23,4 +33,7 @@ urlpatterns = [
     path("oauth/revoke/", revoke.RevokeView.as_view(), name="revoke"),
     path("oauth/introspect/", introspect.IntrospectView.as_view(), name="introspect"),
     path("oauth/apps/", connected_apps.ConnectedAppsView.as_view(), name="connected-apps"),
+    path("oauth/userinfo/", userinfo.UserInfoView.as_view(), name="userinfo"),
+    path("oauth/logout/", end_session.EndSessionView.as_view(), name="end-session"),
+    path("oauth/health/", health.health, name="health"),
 ]

@@ -4,8 +4,10 @@ Start the demo first (``make demo``: migrate, seeddemo, runserver on 127.0.0.1:8
 ``.venv/bin/python scripts/screenshots.py --base-url http://127.0.0.1:8000 --out docs/screenshots``.
 It follows the home page's "Log in to the demo app with this site" link (with ``prompt=consent``
 so a second run still shows the consent screen), signs in as the seeded user, ticks nothing off and
-clicks Allow; it saves login.png, consent.png and callback.png. Needs the ``browser`` extra and a
-Chromium (``--chromium``, default /usr/bin/chromium); see docs/testing.md.
+clicks Allow; it saves login.png, consent.png and callback.png. Then it opens MyApp, the demo
+OpenID Connect relying party at /demo/, logs in with the site and saves demo-rp.png (the verified
+ID token and the API answers). Needs the ``browser`` extra and a Chromium (``--chromium``,
+default /usr/bin/chromium); see docs/testing.md.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DEMO_LINK = "Log in to the demo app with this site"
+RP_LINK = "Log in with oauthcore"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -69,7 +72,20 @@ def capture(page: Page, args: argparse.Namespace) -> list[Path]:
     page.wait_for_url("**/demo/callback/?*")
     expect(page.locator("pre")).to_contain_text("code=")
     shoot("callback")
+    capture_relying_party(page, args.base_url)
+    shoot("demo-rp")
     return shots
+
+
+def capture_relying_party(page: Page, base_url: str) -> None:
+    """Open MyApp (/demo/), log in with the site, and wait for the verified ID token."""
+    page.goto(base_url.rstrip("/") + "/demo/")
+    page.get_by_role("link", name=RP_LINK).click()
+    allow = page.get_by_role("button", name="Allow")
+    allow.or_(page.get_by_text("ID token (verified")).first.wait_for()
+    if allow.is_visible():
+        allow.click()
+    expect(page.get_by_text("ID token (verified against the JWKS)")).to_be_visible()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,7 +34,10 @@ class ClientFactory(factory.django.DjangoModelFactory):
         lambda: ["authorization_code", "refresh_token", "client_credentials"]
     )
     allowed_scopes = factory.LazyFunction(
-        lambda: ["read:profile", "write:profile", "read:email", "read:contacts", "publish"]
+        lambda: [
+            *("read:profile", "write:profile", "read:email", "read:contacts", "publish"),
+            *("openid", "profile", "email"),
+        ]
     )
 
     class Params:

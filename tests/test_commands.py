@@ -176,7 +176,8 @@ def test_cleartokens_deletes_only_expired_rows(client_app, user, capsys, batch_s
 
     call_command("cleartokens", "--batch-size", batch_size)
     assert capsys.readouterr().out.strip() == (
-        "Deleted 3 authorization codes, 3 refresh tokens, 3 revoked access tokens, 1 signing keys."
+        "Deleted 3 authorization codes, 3 refresh tokens, 3 revoked access tokens, 1 signing keys, "
+        "0 audit events."
     )
     for model in (AuthorizationCode, RefreshToken, RevokedAccessToken):
         assert model.objects.count() == 1
@@ -221,7 +222,7 @@ def test_seeddemo_is_idempotent(settings, monkeypatch, capsys, demo_issuer):
     out = capsys.readouterr().out
     call_command("seeddemo")
     assert seeded_state() == first
-    assert [row[0] for row in first[0]] == ["demo-service", "demo-spa", "demo-web"]
+    assert [row[0] for row in first[0]] == ["demo-rp", "demo-service", "demo-spa", "demo-web"]
     assert first[1] == [("admin", True, True), ("alice", False, False)]
     assert "alice / my-alice-pw" in out
     assert "admin / admin-demo-password" in out
@@ -234,7 +235,7 @@ def test_seeddemo_is_idempotent(settings, monkeypatch, capsys, demo_issuer):
     assert web.check_secret("demo-web-secret")
     assert web.grant_types == ["authorization_code", "refresh_token"]
     assert "http://127.0.0.1:8000/demo/callback/" in web.redirect_uris
-    assert len(web.allowed_scopes) == 5
+    assert len(web.allowed_scopes) == 8  # the five API scopes and openid, profile, email
     assert Client.objects.get(client_id="demo-spa").is_public
     service = Client.objects.get(client_id="demo-service")
     assert service.check_secret("demo-service-secret")
@@ -254,4 +255,4 @@ def test_seeddemo_follows_the_issuer(settings, demo_issuer):
 @pytest.mark.django_db
 def test_seeddemo_force_runs_without_debug(capsys, demo_issuer):
     call_command("seeddemo", "--force")
-    assert Client.objects.count() == 3
+    assert Client.objects.count() == 4

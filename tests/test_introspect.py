@@ -238,3 +238,38 @@ def test_the_token_parameter_is_required(client, client_app, data):
 def test_only_post(client, client_app):
     response = client.get(reverse("oauthcore:introspect"), {"token": "x"})
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+BAD_REQUESTS = {
+    "no token": ({"token_type_hint": "refresh_token"}, {}, HTTPStatus.BAD_REQUEST),
+    "garbage, odd hint": ({"token": "\x00'\"<>", "token_type_hint": "x" * 300}, {}, 200),
+    "huge token": ({"token": "a." * 50000}, {}, HTTPStatus.OK),
+    "huge body": ({"token": "a" * 3_000_000}, {}, HTTPStatus.BAD_REQUEST),
+    "bad secret": ({"token": "ISSUED"}, {"secret": "wrong"}, HTTPStatus.UNAUTHORIZED),
+    "no client": ({"token": "ISSUED"}, {"app": None}, HTTPStatus.UNAUTHORIZED),
+    "basic and post": ({"token": "ISSUED", "client_secret": "x"}, {}, HTTPStatus.BAD_REQUEST),
+}
+
+
+@pytest.mark.parametrize("data, how, status", BAD_REQUESTS.values(), ids=BAD_REQUESTS.keys())
+def test_bad_requests_never_fail_leak_or_change_anything(
+    client, client_app, issued, data, how, status
+):
+    data = {name: issued["refresh_token"] if v == "ISSUED" else v for name, v in data.items()}
+    app = how.get("app", client_app)
+    response = introspect(client, app, data, secret=how.get("secret", factories.DEMO_SECRET))
+    assert response.status_code == status
+    if status == HTTPStatus.OK:
+        assert response.json() == INACTIVE
+    elif response["Content-Type"] == "application/json":
+        assert "active" not in response.json()
+    assert not RefreshToken.objects.filter(revoked_at__isnull=False).exists()
+    assert use(client, client_app, issued["refresh_token"]).status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete"])
+def test_other_methods_never_describe_a_token(client, client_app, issued, method):
+    url = reverse("oauthcore:introspect") + "?" + urlencode({"token": issued["access_token"]})
+    response = getattr(client, method)(url, **basic_auth(client_app.client_id))
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert "active" not in response.json()

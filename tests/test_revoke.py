@@ -224,3 +224,50 @@ def test_metadata_names_both_endpoints(client):
         "client_secret_basic",
         "client_secret_post",
     ]
+
+
+def state():
+    """What a revocation request could change."""
+    return (
+        RevokedAccessToken.objects.count(),
+        RefreshToken.objects.filter(revoked_at__isnull=False).count(),
+    )
+
+
+BAD_REQUESTS = {
+    "no token": ({"token_type_hint": "access_token"}, {}, HTTPStatus.BAD_REQUEST),
+    "garbage, odd hint": ({"token": "\x00'\"<>", "token_type_hint": "x" * 300}, {}, 200),
+    "huge token": ({"token": "a." * 50000}, {}, HTTPStatus.OK),
+    "huge body": ({"token": "a" * 3_000_000}, {}, HTTPStatus.BAD_REQUEST),
+    "bad secret": ({"token": "ISSUED"}, {"secret": "wrong"}, HTTPStatus.UNAUTHORIZED),
+    "no client": ({"token": "ISSUED"}, {"app": None}, HTTPStatus.UNAUTHORIZED),
+    "basic and post": ({"token": "ISSUED", "client_secret": "x"}, {}, HTTPStatus.BAD_REQUEST),
+}
+
+
+@pytest.mark.parametrize("data, how, status", BAD_REQUESTS.values(), ids=BAD_REQUESTS.keys())
+def test_bad_requests_never_fail_and_never_change_anything(
+    client, client_app, user, data, how, status
+):
+    issued = tokens_for(client, client_app, user)
+    before = state()
+    data = {name: issued["access_token"] if v == "ISSUED" else v for name, v in data.items()}
+    response = revoke(
+        client, how.get("app", client_app), data, how.get("secret", factories.DEMO_SECRET)
+    )
+    assert response.status_code == status
+    assert state() == before
+    assert api(client, issued["access_token"]).status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("method", ["get", "put", "delete", "patch"])
+def test_other_methods_never_revoke(client, client_app, user, method):
+    issued = tokens_for(client, client_app, user)
+    url = reverse("oauthcore:revoke")
+    response = getattr(client, method)(
+        url + "?" + urlencode({"token": issued["refresh_token"]}),
+        **basic_auth(client_app.client_id),
+    )
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+    assert state() == (0, 0)
+    assert refresh(client, client_app, issued["refresh_token"]).status_code == HTTPStatus.OK

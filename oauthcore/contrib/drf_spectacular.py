@@ -34,6 +34,8 @@ def operation_scopes(view, method: str) -> list[str]:
             found += needed_scopes(spec, method=method.upper(), action=action) or ()
     return list(dict.fromkeys(found))
 
+OIDC_SCOPES = frozenset({"openid", "profile", "email"})
+
 
 class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "oauthcore.contrib.rest_framework.authentication.JWTAuthentication"
@@ -52,7 +54,11 @@ class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
                     "tokenUrl": urls["token_endpoint"],
                     "scopes": scopes,
                 },
-                "clientCredentials": {"tokenUrl": urls["token_endpoint"], "scopes": scopes},
+                "clientCredentials": {
+                    "tokenUrl": urls["token_endpoint"],
+                    # OpenID Connect scopes sign a person in: a client acting for itself has none.
+                    "scopes": {k: v for k, v in scopes.items() if k not in OIDC_SCOPES},
+                },
             },
         }
 

@@ -4,25 +4,15 @@ from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import DatabaseError
 from django.urls import reverse
 from django.views import View
 from django.views.generic.base import TemplateResponseMixin
 
-from oauthcore import adapter, authorization, errors, scopes
+from oauthcore import adapter, authorization, errors, id_tokens, ratelimit, scopes
 from oauthcore.views import base
 
-
-def protect(response):
-    """Forbid framing, caching and cross-site referrers of a page that approves access.
-
-    Clickjacking: RFC 9700 4.16. The Referer never leaves the site (RFC 9700 4.2.4); it is not
-    ``no-referrer`` because browsers then send ``Origin: null`` with the form, which Django's
-    CSRF check rightly refuses.
-    """
-    response["X-Frame-Options"] = "DENY"
-    response["Content-Security-Policy"] = "frame-ancestors 'none'"
-    response["Referrer-Policy"] = "same-origin"
-    return base.no_store(response)
+protect = base.protect  # the consent and connected-apps pages: no framing, no cache
 
 
 class AuthorizeView(TemplateResponseMixin, View):
@@ -30,6 +20,28 @@ class AuthorizeView(TemplateResponseMixin, View):
 
     template_name = "oauthcore/consent.html"
     http_method_names = ["get", "post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            ratelimit.check_address(request)
+        except ratelimit.TooManyAttempts as error:
+            return self.limited_page(request, error)
+        return super().dispatch(request, *args, **kwargs)
+
+    def error_page(self, request, error):
+        """Show the error page; it counts as a failure of the browser's address."""
+        try:
+            ratelimit.count_address_failure(request)
+        except ratelimit.TooManyAttempts as limited:
+            return self.limited_page(request, limited)
+        return base.error_page(request, error)
+
+    def limited_page(self, request, error):
+        """Answer 429 with the error page until the address's window ends (RFC 6585 4)."""
+        response = base.error_page(request, error)
+        response.status_code = error.status
+        response["Retry-After"] = str(error.retry_after)
+        return response
 
     def get(self, request):
         return self.run(request, dict(request.GET.lists()), self.authorize)
@@ -40,7 +52,7 @@ class AuthorizeView(TemplateResponseMixin, View):
                 raise errors.InvalidRequest("Your session has ended; start again from the app.")
             params = authorization.unseal(request.POST.get("request", ""), request.user)
         except errors.OAuthError as error:
-            return base.error_page(request, error)
+            return self.error_page(request, error)
         return self.run(request, params, self.decide)
 
     def run(self, request, params, step):
@@ -48,45 +60,70 @@ class AuthorizeView(TemplateResponseMixin, View):
         try:
             target = authorization.find_target(params)
         except errors.OAuthError as error:
-            return base.error_page(request, error)
+            return self.error_page(request, error)
+        except DatabaseError:
+            return self.unavailable_page(request)
         try:
             return step(request, params, authorization.validate(params, target))
         except errors.OAuthError as error:
             return base.redirect_error(error, redirect_uri=target.redirect_uri, state=target.state)
+        except DatabaseError:  # the redirect URI is verified: tell the client (RFC 6749 4.1.2.1)
+            error = base.unavailable(request)
+            return base.redirect_error(error, redirect_uri=target.redirect_uri, state=target.state)
+
+    def unavailable_page(self, request):
+        """Answer 503 with the error page: the database failed before the client was known."""
+        response = base.error_page(request, base.unavailable(request))
+        response.status_code = errors.TemporarilyUnavailable.status
+        return response
 
     def authorize(self, request, params, auth):
         """Sign the user in if needed, then ask for consent or answer at once."""
         user = request.user
-        if "login" in auth.prompt:
+        stale = user.is_authenticated and authorization.login_is_stale(auth, user)
+        if stale and "none" in auth.prompt:
+            raise errors.LoginRequired("The user signed in too long ago (max_age).")
+        if "login" in auth.prompt or stale:
             return self.login_again(request, params, auth)
         if not user.is_authenticated:
             if "none" in auth.prompt:
                 raise errors.LoginRequired("The user is not signed in.")
-            return base.no_store(redirect_to_login(request.get_full_path()))
+            return self.to_login(request.get_full_path(), auth)
         self.check_user(auth, user)
         granted, to_ask = authorization.consent_needed(auth, user)
         if not to_ask:
-            return self.approve(auth, user, granted)
+            return self.approve(request, auth, granted)
         if "none" in auth.prompt:
             raise errors.ConsentRequired("The user has not approved these scopes.")
         return self.consent_page(request, params, auth, granted, to_ask)
 
     def login_again(self, request, params, auth):
-        """Sign the user out and back in, returning to this request without prompt=login."""
+        """Sign the user out and back in; return to this request without prompt=login, max_age."""
         logout(request)
         rest = " ".join(sorted(auth.prompt - {"login"}))
-        params = {name: values for name, values in params.items() if name != "prompt"}
+        params = {
+            name: values for name, values in params.items() if name not in ("prompt", "max_age")
+        }
         if rest:
             params["prompt"] = [rest]
         query = urlencode(params, doseq=True)
-        return base.no_store(redirect_to_login(f"{request.path}?{query}"))
+        return self.to_login(f"{request.path}?{query}", auth)
+
+    def to_login(self, next_url, auth):
+        """Redirect to the login page, passing ``login_hint`` on (OIDC Core 3.1.2.1)."""
+        response = redirect_to_login(next_url)
+        if auth.login_hint:
+            separator = "&" if "?" in response["Location"] else "?"
+            response["Location"] += separator + urlencode({"login_hint": auth.login_hint})
+        return base.no_store(response)
 
     def check_user(self, auth, user):
         if not adapter.get_adapter().is_user_allowed(client=auth.client, user=user):
             raise errors.AccessDenied("This account may not use this application.")
 
-    def approve(self, auth, user, names):
-        code = authorization.issue_code(auth, user, names)
+    def approve(self, request, auth, names):
+        sid = id_tokens.session_id(request) if "openid" in names else ""
+        code = authorization.issue_code(auth, request.user, names, session_id=sid)
         return base.redirect_to_client(auth.redirect_uri, {"code": code, "state": auth.state})
 
     def consent_page(self, request, params, auth, granted, to_ask):
@@ -109,11 +146,11 @@ class AuthorizeView(TemplateResponseMixin, View):
             raise errors.AccessDenied("The user refused.")
         chosen = set(request.POST.getlist("scope"))
         if decision != "allow" or not chosen <= set(auth.scopes):
-            return base.error_page(request, errors.InvalidRequest("This consent form was altered."))
+            return self.error_page(request, errors.InvalidRequest("This consent form was altered."))
         granted, to_ask = authorization.consent_needed(auth, request.user)
         approved = [name for name in to_ask if name in chosen]
         if to_ask and not approved:
             raise errors.AccessDenied("The user approved no scope.")
         authorization.record_consent(user=request.user, client=auth.client, names=approved)
         names = [name for name in auth.scopes if name in granted or name in approved]
-        return self.approve(auth, request.user, names)
+        return self.approve(request, auth, names)

@@ -25,6 +25,33 @@ ENDPOINTS = {
 }
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 PUBLIC_CORS = {"Access-Control-Allow-Origin": "*"}
+# OIDC Core 2, 5.1: the ID token's claims and the standard claims the default adapter releases.
+CLAIMS_SUPPORTED = [
+    *("iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid"),
+    *("name", "given_name", "family_name", "preferred_username", "email", "email_verified"),
+]
+
+
+def signing_algorithms() -> list[str]:
+    """Return the algorithms of the keys that sign or may verify tokens, the signing one first."""
+    ring = keys.ring()
+    found = [key.algorithm for key in ring.by_kid.values()]
+    if ring.signing:
+        found.insert(0, ring.signing.algorithm)
+    return list(dict.fromkeys(found))
+
+
+def openid_metadata() -> dict:
+    """Return what OpenID Connect Discovery 1.0 (3) adds to RFC 8414 metadata."""
+    return {
+        "claims_supported": CLAIMS_SUPPORTED,
+        "claim_types_supported": ["normal"],
+        "prompt_values_supported": ["none", "login", "consent"],
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "require_request_uri_registration": False,
+    }
 
 
 def endpoint_urls() -> dict[str, str]:
@@ -43,7 +70,6 @@ def endpoint_urls() -> dict[str, str]:
 def metadata() -> dict:
     """Return the authorization server metadata (RFC 8414 2) of what this server really does."""
     urls = endpoint_urls()
-    signing_alg = keys.signing_key().algorithm
     document = {
         "issuer": oauth_settings.ISSUER,
         **urls,
@@ -55,7 +81,8 @@ def metadata() -> dict:
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": True,
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": [signing_alg],
+        "id_token_signing_alg_values_supported": signing_algorithms(),
+        **openid_metadata(),
     }
     if "revocation_endpoint" in urls:  # public clients revoke their own tokens (RFC 7009 2.1)
         document["revocation_endpoint_auth_methods_supported"] = CLIENT_AUTH_METHODS

@@ -2,12 +2,41 @@
 
 from django.http import JsonResponse
 
-from oauthcore import clients, grants
+from oauthcore import clients, errors, grants, signals
+from oauthcore.models import Client
 from oauthcore.views.base import EndpointView
+
+MAX_SIGNALLED_LENGTH = 100  # of a claimed client_id or grant_type in ``token_denied``
+
+
+def _claimed_client_id(request, params) -> str | None:
+    try:
+        client_id = clients.credentials(request, params)[0]  # the secret is dropped here
+    except errors.OAuthError:
+        return None
+    return client_id[:MAX_SIGNALLED_LENGTH] if client_id else None
+
+
+def send_denied(request, params, client, error: errors.OAuthError) -> None:
+    """Send ``token_denied``: which client, grant type and error; never a credential."""
+    client_id = client.client_id if client else _claimed_client_id(request, params)
+    grant_type = params.get("grant_type")
+    signals.token_denied.send(
+        Client,
+        client=client,
+        client_id=client_id,
+        grant_type=grant_type[:MAX_SIGNALLED_LENGTH] if grant_type else None,
+        error=error.error,
+    )
 
 
 class TokenView(EndpointView):
     def post(self, request):
-        params = self.form(request)
-        client = clients.authenticate(request, params)
-        return JsonResponse(grants.run(client, params))
+        params, client = {}, None
+        try:
+            params = self.form(request)
+            client = clients.authenticate(request, params)
+            return JsonResponse(grants.run(client, params))
+        except errors.OAuthError as error:
+            send_denied(request, params, client, error)
+            raise

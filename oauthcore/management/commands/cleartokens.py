@@ -4,7 +4,14 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from oauthcore import keys
-from oauthcore.models import AuthorizationCode, RefreshToken, RevokedAccessToken, SigningKey
+from oauthcore.conf import oauth_settings
+from oauthcore.models import (
+    AuditEvent,
+    AuthorizationCode,
+    RefreshToken,
+    RevokedAccessToken,
+    SigningKey,
+)
 
 
 def delete_in_batches(queryset, batch_size: int) -> int:
@@ -24,8 +31,9 @@ def delete_in_batches(queryset, batch_size: int) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Delete expired authorization codes, refresh-token families, deny-list entries and "
-        "retired signing keys whose tokens have all expired."
+        "Delete expired authorization codes, refresh-token families, deny-list entries, "
+        "retired signing keys whose tokens have all expired, and audit events older than "
+        "AUDIT_LOG_RETENTION."
     )
 
     def add_arguments(self, parser):
@@ -39,6 +47,9 @@ class Command(BaseCommand):
             "revoked access tokens": RevokedAccessToken.objects.filter(expires_at__lte=now),
             "signing keys": SigningKey.objects.filter(
                 state=SigningKey.State.RETIRED, expires_at__lte=now
+            ),
+            "audit events": AuditEvent.objects.filter(
+                created_at__lte=now - oauth_settings.AUDIT_LOG_RETENTION
             ),
         }
         counts = {name: delete_in_batches(qs, max(1, batch_size)) for name, qs in targets.items()}

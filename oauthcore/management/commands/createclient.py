@@ -16,6 +16,13 @@ class Command(BaseCommand):
         parser.add_argument("--public", action="store_true", help="A client with no secret.")
         parser.add_argument("--grant-types", nargs="+", required=True, metavar="GRANT_TYPE")
         parser.add_argument("--redirect-uris", nargs="+", default=[], metavar="URI")
+        parser.add_argument(
+            "--post-logout-redirect-uris",
+            nargs="+",
+            default=[],
+            metavar="URI",
+            help="Where OpenID Connect logout may send the user back.",
+        )
         parser.add_argument("--scopes", default="", help='Allowed scopes, e.g. "s1 s2".')
         parser.add_argument("--client-id", help="Choose the client_id (default: random).")
         parser.add_argument("--skip-consent", action="store_true", help="A first-party app.")
@@ -37,6 +44,7 @@ class Command(BaseCommand):
                 client_id=options["client_id"],
                 skip_consent=options["skip_consent"],
                 can_introspect=options["can_introspect"],
+                post_logout_redirect_uris=options["post_logout_redirect_uris"],
             )
         except InvalidClientMetadata as e:
             raise CommandError(str(e)) from e
@@ -47,6 +55,7 @@ class Command(BaseCommand):
             "client_type": client.client_type,
             "grant_types": client.grant_types,
             "redirect_uris": client.redirect_uris,
+            "post_logout_redirect_uris": client.post_logout_redirect_uris,
             "scope": " ".join(client.allowed_scopes),
         }
         if options["json"]:

@@ -12,6 +12,7 @@ from oauthcore.errors import InvalidClientMetadata
 from oauthcore.models import Client
 
 DEMO_SCOPES = ["read:profile", "write:profile", "read:email", "read:contacts", "publish"]
+DEMO_SCOPES += ["openid", "profile", "email"]
 CODE_GRANTS = ["authorization_code", "refresh_token"]
 DEMO_CLIENTS = {
     "demo-web": {
@@ -30,6 +31,16 @@ DEMO_CLIENTS = {
         "redirect_uris": ["http://127.0.0.1:8765/callback"],
         "allowed_scopes": DEMO_SCOPES,
         "secret": None,
+    },
+    "demo-rp": {
+        "name": "MyApp (demo relying party)",
+        "client_type": "confidential",
+        "grant_types": CODE_GRANTS,
+        # The example site's /demo/ pages: a relying party served by the issuer itself.
+        "redirect_uris": ["{issuer}/demo/rp/callback/"],
+        "post_logout_redirect_uris": ["{issuer}/demo/"],
+        "allowed_scopes": ["openid", "profile", "email", "read:profile", "read:contacts"],
+        "secret": "demo-rp-secret",
     },
     "demo-service": {
         "name": "Demo Publishing Service",
@@ -72,12 +83,15 @@ class Command(BaseCommand):
     def seed_client(self, client_id, *, secret, **fields):
         issuer = oauth_settings.ISSUER
         fields["redirect_uris"] = [uri.format(issuer=issuer) for uri in fields["redirect_uris"]]
+        logout_uris = fields.get("post_logout_redirect_uris", [])
+        fields["post_logout_redirect_uris"] = [uri.format(issuer=issuer) for uri in logout_uris]
         try:
             registration.validate(
                 client_type=fields["client_type"],
                 grant_types=fields["grant_types"],
                 redirect_uris=fields["redirect_uris"],
                 scope_names=fields["allowed_scopes"],
+                post_logout_redirect_uris=fields["post_logout_redirect_uris"],
             )
         except InvalidClientMetadata as e:
             raise CommandError(f"{client_id}: {e}") from e

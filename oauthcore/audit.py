@@ -1,0 +1,122 @@
+"""The audit log: every oauthcore signal becomes an ``AuditEvent`` row when ``AUDIT_LOG`` is on.
+
+The receivers are connected in ``AppConfig.ready()`` and return at once when ``AUDIT_LOG`` is
+off (no query). A row keeps the event name, the client (and its client_id string, which
+survives the client's deletion), the user it concerns (or the staff user who acted: ``by``),
+the client's IP address and a few identifiers from a fixed list (``DETAILS``): never a token,
+a code or a secret.
+
+The IP address is the ``REMOTE_ADDR`` of the request being served (the ASGI scope's client under
+ASGI), remembered at Django's ``request_started`` so no view has to pass it along; None for
+management commands. Behind a proxy, set ``REMOTE_ADDR`` from a header you trust (a middleware).
+``cleartokens`` deletes rows older than ``AUDIT_LOG_RETENTION``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import ipaddress
+from typing import Any
+
+from django.core.signals import request_finished, request_started
+
+from oauthcore import signals
+from oauthcore.conf import oauth_settings
+
+EVENTS = (
+    "token_issued",
+    "token_refreshed",
+    "refresh_token_reused",
+    "token_revoked",
+    "token_denied",
+    "consent_granted",
+    "consent_revoked",
+    "client_created",
+    "client_secret_rotated",
+    "client_deactivated",
+    "signing_key_rotated",
+)
+# The signal arguments copied into ``details``: identifiers and codes, nothing secret.
+DETAILS = (
+    "grant_type",
+    "scopes",
+    "jti",
+    "family_id",
+    "token_type",
+    "error",
+    "families",
+    "previous_secret_expires_at",
+    "kid",
+    "algorithm",
+    "retired",
+)
+MAX_CLIENT_ID_LENGTH = 100  # AuditEvent.client_identifier max_length
+
+_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("oauthcore_audit_ip", default=None)
+
+
+def _valid_ip(value: Any) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def remember_ip(sender, *, environ=None, scope=None, **kwargs) -> None:
+    """Keep the address of the request being served (``request_started``)."""
+    if environ is not None:
+        _ip.set(_valid_ip(environ.get("REMOTE_ADDR")))
+    elif scope is not None and scope.get("client"):
+        _ip.set(_valid_ip(scope["client"][0]))
+    else:
+        _ip.set(None)
+
+
+def forget_ip(sender, **kwargs) -> None:
+    """Drop the address once the response is sent (``request_finished``)."""
+    _ip.set(None)
+
+
+def _client_fields(kwargs: dict[str, Any]) -> dict[str, Any]:
+    client = kwargs.get("client")
+    client_id = getattr(client, "client_id", None) or kwargs.get("client_id") or ""
+    return {
+        "client": client if getattr(client, "pk", None) else None,
+        "client_identifier": str(client_id)[:MAX_CLIENT_ID_LENGTH],
+    }
+
+
+def _user(kwargs: dict[str, Any]):
+    user = kwargs.get("user") or kwargs.get("by")
+    return user if getattr(user, "pk", None) else None
+
+
+def record(event: str, **kwargs: Any):
+    """Store one audit event now, from a signal's keyword arguments; return the row."""
+    from oauthcore.models import AuditEvent
+
+    details = {name: kwargs[name] for name in DETAILS if kwargs.get(name) is not None}
+    return AuditEvent.objects.create(
+        event=event, user=_user(kwargs), ip=_ip.get(), details=details, **_client_fields(kwargs)
+    )
+
+
+def _receiver(event: str):
+    def receive(sender, **kwargs: Any) -> None:
+        if not oauth_settings.AUDIT_LOG:
+            return
+        kwargs.pop("signal", None)
+        record(event, **kwargs)
+
+    receive.__name__ = f"audit_{event}"
+    return receive
+
+
+def connect() -> None:
+    """Connect the audit receivers (called once from ``AppConfig.ready()``)."""
+    for event in EVENTS:
+        getattr(signals, event).connect(
+            _receiver(event), weak=False, dispatch_uid=f"oauthcore.audit.{event}"
+        )
+    request_started.connect(remember_ip, dispatch_uid="oauthcore.audit.remember_ip")
+    request_finished.connect(forget_ip, dispatch_uid="oauthcore.audit.forget_ip")
