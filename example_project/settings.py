@@ -36,7 +36,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "oauthcore.logging.RequestContextMiddleware",  # adds the client's address to oauthcore logs
 ]
 
 ROOT_URLCONF = "example_project.urls"

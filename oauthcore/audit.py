@@ -14,13 +14,9 @@ management commands. Behind a proxy, set ``REMOTE_ADDR`` from a header you trust
 
 from __future__ import annotations
 
-import contextvars
-import ipaddress
 from typing import Any
 
-from django.core.signals import request_finished, request_started
-
-from oauthcore import signals
+from oauthcore import request_context, signals
 from oauthcore.conf import oauth_settings
 
 EVENTS = (
@@ -52,30 +48,6 @@ DETAILS = (
 )
 MAX_CLIENT_ID_LENGTH = 100  # AuditEvent.client_identifier max_length
 
-_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("oauthcore_audit_ip", default=None)
-
-
-def _valid_ip(value: Any) -> str | None:
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
-
-
-def remember_ip(sender, *, environ=None, scope=None, **kwargs) -> None:
-    """Keep the address of the request being served (``request_started``)."""
-    if environ is not None:
-        _ip.set(_valid_ip(environ.get("REMOTE_ADDR")))
-    elif scope is not None and scope.get("client"):
-        _ip.set(_valid_ip(scope["client"][0]))
-    else:
-        _ip.set(None)
-
-
-def forget_ip(sender, **kwargs) -> None:
-    """Drop the address once the response is sent (``request_finished``)."""
-    _ip.set(None)
-
 
 def _client_fields(kwargs: dict[str, Any]) -> dict[str, Any]:
     client = kwargs.get("client")
@@ -97,7 +69,11 @@ def record(event: str, **kwargs: Any):
 
     details = {name: kwargs[name] for name in DETAILS if kwargs.get(name) is not None}
     return AuditEvent.objects.create(
-        event=event, user=_user(kwargs), ip=_ip.get(), details=details, **_client_fields(kwargs)
+        event=event,
+        user=_user(kwargs),
+        ip=request_context.client_ip(),
+        details=details,
+        **_client_fields(kwargs),
     )
 
 
@@ -118,5 +94,3 @@ def connect() -> None:
         getattr(signals, event).connect(
             _receiver(event), weak=False, dispatch_uid=f"oauthcore.audit.{event}"
         )
-    request_started.connect(remember_ip, dispatch_uid="oauthcore.audit.remember_ip")
-    request_finished.connect(forget_ip, dispatch_uid="oauthcore.audit.forget_ip")

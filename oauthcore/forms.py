@@ -115,6 +115,11 @@ class ClientForm(forms.ModelForm):
 
     def clean_client_id(self) -> str:
         client_id = self.cleaned_data["client_id"].strip() or crypto.new_client_id()
+        if not self.instance.pk:
+            try:
+                registration.validate_client_id(client_id)
+            except InvalidClientMetadata as e:
+                raise forms.ValidationError(str(e)) from e
         taken = Client.objects.filter(client_id=client_id).exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError(_("A client with this client ID already exists."))

@@ -5,13 +5,12 @@ Every record goes to the ``oauthcore`` logger with ``extra`` fields: ``event`` (
 as they apply. Never a token, a code or a secret: the receivers below read only the identifiers
 the signals carry (see ``oauthcore.signals``). They are connected in ``AppConfig.ready()``.
 
-``ip`` is filled in when ``RequestContextMiddleware`` is in ``MIDDLEWARE`` (``REMOTE_ADDR``;
-behind a proxy, have the proxy or a middleware set it from a header you trust).
+``ip`` is the ``REMOTE_ADDR`` of the request being served (``oauthcore.request_context``; behind a
+proxy, have the proxy or a middleware set it from a header you trust).
 """
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
 from datetime import UTC, datetime
@@ -19,13 +18,9 @@ from typing import Any
 
 from django.db.models.signals import post_save
 
-from oauthcore import signals
+from oauthcore import request_context, signals
 
 logger = logging.getLogger("oauthcore")
-
-_client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "oauthcore_client_ip", default=None
-)
 
 # The attributes every LogRecord has; anything else on a record came from ``extra``.
 STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
@@ -33,20 +28,6 @@ STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).
     "asctime",
     "taskName",
 }
-
-
-class RequestContextMiddleware:
-    """Remember the client's address for the log records made while serving a request."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        token = _client_ip.set(request.META.get("REMOTE_ADDR"))
-        try:
-            return self.get_response(request)
-        finally:
-            _client_ip.reset(token)
 
 
 class JSONFormatter(logging.Formatter):
@@ -73,7 +54,7 @@ def _fields(event: str, client=None, user=None, **values: Any) -> dict[str, Any]
         "event": event,
         "client_id": getattr(client, "client_id", None),
         "user_id": str(user.pk) if user is not None else None,
-        "ip": _client_ip.get(),
+        "ip": request_context.client_ip(),
         **values,
     }
     return {name: str(value) for name, value in fields.items() if value is not None}
@@ -99,6 +80,11 @@ def token_revoked(sender, *, client, user, token_type, jti, family_id, **kwargs)
     extra = _fields("token_revoked", client, user, jti=jti, family_id=family_id)
     extra["token_type"] = token_type
     logger.info("Token revoked.", extra=extra)
+
+
+def token_denied(sender, *, client_id, grant_type, error, **kwargs) -> None:
+    extra = _fields("token_denied", client_id=client_id, grant_type=grant_type, error=error)
+    logger.info("Token request refused.", extra=extra)
 
 
 def consent_granted(sender, *, client, user, scopes, **kwargs) -> None:
@@ -127,6 +113,7 @@ RECEIVERS = {
     signals.token_refreshed: token_refreshed,
     signals.refresh_token_reused: refresh_token_reused,
     signals.token_revoked: token_revoked,
+    signals.token_denied: token_denied,
     signals.consent_granted: consent_granted,
     signals.consent_revoked: consent_revoked,
 }

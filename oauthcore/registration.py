@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
@@ -13,6 +14,17 @@ from oauthcore.models import Client
 # RFC 8252 7.1: a private-use scheme is a reverse domain name, so it contains a dot.
 PRIVATE_USE_SCHEME = re.compile(r"[a-z][a-z0-9+\-]*(\.[a-z0-9+\-]+)+")
 MAX_REDIRECT_URI_LENGTH = 2000
+# DNS labels (RFC 1123 2.1): letters, digits and inner hyphens, 1-63 characters each.
+HOSTNAME = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?")
+
+
+def _is_host(host: str) -> bool:
+    """Tell whether ``host`` is a DNS name or an IP literal (RFC 3986 3.2.2)."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return bool(HOSTNAME.fullmatch(host))
 
 
 def validate_redirect_uri(uri: str) -> str:
@@ -21,9 +33,11 @@ def validate_redirect_uri(uri: str) -> str:
         raise InvalidClientMetadata(f"Invalid redirect URI: {uri!r}.")
     try:
         parts = urlsplit(uri)
-        host = parts.hostname
+        host, port = parts.hostname, parts.port  # port: ValueError when not 0-65535
     except ValueError as e:
         raise InvalidClientMetadata(f"Invalid redirect URI: {uri!r}.") from e
+    if port == 0 or (host is not None and not _is_host(host)):
+        raise InvalidClientMetadata(f"Invalid redirect URI: {uri!r}.")
     if parts.fragment or "#" in uri:
         raise InvalidClientMetadata(f"A redirect URI must not have a fragment: {uri!r}.")
     web = parts.scheme == "https" and host
@@ -36,6 +50,17 @@ def validate_redirect_uri(uri: str) -> str:
     if parts.username is not None or parts.password is not None or "*" in uri:
         raise InvalidClientMetadata(f"Invalid redirect URI: {uri!r}.")
     return uri
+
+
+def validate_client_id(client_id: str) -> str:
+    """Return ``client_id`` if it can never be taken for a user's ``sub`` (RFC 9700 4.15)."""
+    if not client_id or not client_id.isprintable() or len(client_id) > 100:
+        raise InvalidClientMetadata(f"Invalid client_id: {client_id!r}.")
+    if client_id.isdigit():  # the default subject of a user is its numeric primary key
+        raise InvalidClientMetadata(
+            "A client_id must not be all digits: it could equal a user's sub."
+        )
+    return client_id
 
 
 def validate(
@@ -98,7 +123,7 @@ def create_client(
     )
     if not name.strip():
         raise InvalidClientMetadata("A client needs a name.")
-    client_id = client_id or crypto.new_client_id()
+    client_id = validate_client_id(client_id or crypto.new_client_id())
     if Client.objects.filter(client_id=client_id).exists():
         raise InvalidClientMetadata(f"A client with client_id {client_id!r} already exists.")
     client = Client(

@@ -1,20 +1,23 @@
 """The deny-list of revoked access tokens: the database is the truth, the cache the fast path.
 
-Checking costs one cache round trip (the jti and a "loaded" marker in one ``get_many``). When the
-marker is missing (a new local-memory cache, a restarted Redis) the list is reloaded from the
-database. With Redis every process sees a revocation at once; with the local-memory cache only
-the process that made it does, so run Redis with several processes (docs/deployment.md).
+Checking an access token costs one cache ``get`` of its jti. With Redis every process sees a
+revocation at once; with the local-memory cache only the process that made it does, so run Redis
+with several processes (docs/deployment.md).
 
-A deactivated client is one more entry, ``oauthcore:client-revoked:<client_id>`` holding the time
-of its (last) deactivation, with no expiry; the truth is ``Client.deactivated_at``. Its access
-tokens issued until then (``iat`` at or before that second) are refused, also after a
-reactivation; the same ``get_many`` fetches it, so a check stays one round trip.
+Deactivated clients are one cache entry, ``oauthcore:clients-revoked`` ({client_id: time of its
+last deactivation}), rebuilt from ``Client.deactivated_at`` (the truth) after each deactivation
+commits. Access tokens a client got until then (``iat`` at or before that second) are refused,
+also after a reactivation. Each process rereads that entry, and a "loaded" marker, at most once a
+``LOCAL_REFRESH_INTERVAL``: the bound within which every process sees a client deactivation made
+elsewhere. When the marker is missing (a new local-memory cache, a restarted Redis) the list is
+reloaded from the database.
 
 Also here: revoking what a client presents (RFC 7009) and everything a user gave a client.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -28,7 +31,9 @@ from oauthcore import signals
 
 PREFIX = "oauthcore:revoked:"
 MARKER = "oauthcore:revoked:loaded"
-CLIENT_PREFIX = "oauthcore:client-revoked:"
+CLIENTS = "oauthcore:clients-revoked"
+LOCAL_REFRESH_INTERVAL = 1.0  # seconds a process trusts its copy of the deactivated clients
+_local: dict[str, Any] = {"read_at": float("-inf"), "clients": {}}
 
 
 def _timeout(expires_at: datetime, now: datetime) -> int:
@@ -51,43 +56,52 @@ def deny(entries: Iterable[tuple[str, datetime | None]], *, now: datetime | None
         cache.set(PREFIX + jti, 1, _timeout(exp, now))
 
 
-def deny_client(client_id: str, deactivated_at: datetime) -> None:
-    """Refuse every access token of ``client_id`` issued up to ``deactivated_at``."""
-    cache.set(CLIENT_PREFIX + client_id, deactivated_at.timestamp(), None)
+def forget() -> None:
+    """Make this process reread the deactivated clients on its next check."""
+    _local.update(read_at=float("-inf"), clients={})
+
+
+def publish_deactivated_clients() -> None:
+    """Store {client_id: deactivation time} of every deactivated client, from the database."""
+    from oauthcore.models import Client
+
+    rows = Client.objects.filter(deactivated_at__isnull=False)
+    clients = {cid: at.timestamp() for cid, at in rows.values_list("client_id", "deactivated_at")}
+    cache.set(CLIENTS, clients, None)
+    _local.update(read_at=time.monotonic(), clients=clients)
 
 
 def _reload(now: datetime) -> None:
-    from oauthcore.models import Client, RevokedAccessToken
+    from oauthcore.models import RevokedAccessToken
 
     rows = RevokedAccessToken.objects.filter(expires_at__gt=now).values_list("jti", "expires_at")
     for jti, exp in rows:
         cache.set(PREFIX + jti, 1, _timeout(exp, now))
-    clients = Client.objects.filter(deactivated_at__isnull=False)
-    for client_id, deactivated_at in clients.values_list("client_id", "deactivated_at"):
-        deny_client(client_id, deactivated_at)
+    publish_deactivated_clients()
     cache.set(MARKER, 1, None)
 
 
-def _refused(found: dict[str, Any], jti: str, client_id: str | None, issued_at) -> bool:
-    if PREFIX + jti in found:
-        return True
-    deactivated = found.get(CLIENT_PREFIX + client_id) if client_id is not None else None
-    return deactivated is not None and (issued_at is None or issued_at <= deactivated)
+def _deactivated_clients() -> dict[str, float]:
+    """Return this process's copy of the deactivated clients, reread once an interval."""
+    now = time.monotonic()
+    if now - _local["read_at"] >= LOCAL_REFRESH_INTERVAL:
+        found = cache.get_many([MARKER, CLIENTS])
+        if MARKER not in found:
+            _reload(timezone.now())
+            found = cache.get_many([MARKER, CLIENTS])
+        _local.update(read_at=now, clients=found.get(CLIENTS) or {})
+    return _local["clients"]
 
 
 def is_denied(jti: str, *, client_id: str | None = None, issued_at: float | None = None) -> bool:
     """Tell whether an access token was revoked: its ``jti``, or its client since ``issued_at``.
 
-    One cache round trip; pass the token's ``client_id`` and ``iat`` claims to check both.
+    One cache ``get`` (plus, once an interval per process, a reread of the deactivated clients).
     """
-    names = [PREFIX + jti, MARKER]
-    if client_id is not None:
-        names.append(CLIENT_PREFIX + client_id)
-    found = cache.get_many(names)
-    if MARKER not in found:
-        _reload(timezone.now())
-        found = cache.get_many(names)
-    return _refused(found, jti, client_id, issued_at)
+    deactivated = _deactivated_clients().get(client_id) if client_id is not None else None
+    if deactivated is not None and (issued_at is None or issued_at <= deactivated):
+        return True
+    return cache.get(PREFIX + jti) is not None
 
 
 def is_token_denied(claims: dict[str, Any]) -> bool:
@@ -193,7 +207,8 @@ def deactivate_client(client, *, now: datetime | None = None, by=None) -> int:
     from oauthcore.models import AuthorizationCode, Client, RefreshToken
 
     now = now or timezone.now()
-    deny_client(client.client_id, client.deactivated_at or now)
+    publish_deactivated_clients()  # this process and the cache, now
+    transaction.on_commit(publish_deactivated_clients)  # again once committed, for other writers
     with transaction.atomic():
         rows = RefreshToken.objects.filter(client=client, revoked_at__isnull=True)
         families = set(rows.values_list("family_id", flat=True))

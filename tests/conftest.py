@@ -16,7 +16,10 @@ def _fresh_keys():
 def _fresh_cache():
     from django.core.cache import cache
 
+    from oauthcore import revocation
+
     cache.clear()
+    revocation.forget()
 
 
 @pytest.fixture

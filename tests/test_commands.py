@@ -98,6 +98,7 @@ BAD_ARGS = {
     "code without redirect URI": ["--grant-types", "authorization_code"],
     "refresh without code": ["--grant-types", "refresh_token", "--redirect-uris", WEB],
     "malformed scope list": ["--grant-types", "client_credentials", "--scopes", 'a"b'],
+    "all-digit client_id (a user's sub)": ["--grant-types", "client_credentials", "--client-id", "42"],
 }  # fmt: skip
 
 

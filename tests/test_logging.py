@@ -142,3 +142,16 @@ def test_formatter_writes_one_json_object_per_record():
     assert data["level"] == "INFO" and data["logger"] == "oauthcore"
     assert data["time"].endswith("+00:00")
     assert "args" not in data and "msg" not in data
+
+
+def test_a_refused_token_request_is_logged_without_the_secret(client, client_app, logs):
+    wrong = "not-the-secret-0123456789"
+    data = {"grant_type": "client_credentials", "scope": "publish"}
+    response = post_token(client, data, **basic_auth(client_app.client_id, wrong))
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    (record,) = logs("token_denied")
+    assert record["error"] == "invalid_client"
+    assert record["grant_type"] == "client_credentials"
+    assert record["client_id"] == client_app.client_id  # as claimed: authentication failed
+    assert record["ip"] == "127.0.0.1"
+    assert wrong not in logs.text()

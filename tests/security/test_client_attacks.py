@@ -10,7 +10,8 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from oauthcore import crypto
+from oauthcore import crypto, registration
+from oauthcore.errors import InvalidClientMetadata
 from tests import factories
 from tests.factories import basic_auth, make_code, post_token
 from tests.security.kit import assert_error_page, assert_json_error, authorize, snapshot
@@ -273,8 +274,15 @@ def test_a_confidential_client_without_its_secret_is_refused(client, client_app,
 # A client posing as a resource owner (RFC 9700 4.15)
 
 
+def test_registration_refuses_a_client_id_that_could_be_a_users_subject(user):
+    with pytest.raises(InvalidClientMetadata, match="all digits"):
+        registration.create_client(
+            name="Impostor", grant_types=["client_credentials"], client_id=str(user.pk)
+        )
+
+
 def test_a_client_whose_id_is_a_users_subject_is_not_that_user(client, user):
-    """Staff may choose client_ids; one equal to a user's ``sub`` must not act as that user."""
+    """Even one made directly in the database, bypassing registration, cannot act as the user."""
     impostor = factories.ClientFactory(client_id=str(user.pk))
     asked = {"grant_type": "client_credentials", "scope": "read:profile read:email"}
     token = post_token(client, asked, **basic_auth(impostor.client_id)).json()["access_token"]

@@ -164,24 +164,13 @@ def post_form(http, name, pairs, authorization):
 
 # --- authorization endpoint -----------------------------------------------------------------
 
+# fmt: off
 AUTHORIZE_NAMES = [
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "scope",
-    "state",
-    "code_challenge",
-    "code_challenge_method",
-    "prompt",
-    "nonce",
-    "max_age",
-    "login_hint",
-    "response_mode",
-    "request",
-    "request_uri",
-    "registration",
-    "id_token_hint",
+    "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
+    "code_challenge_method", "prompt", "nonce", "max_age", "login_hint", "response_mode",
+    "request", "request_uri", "registration", "id_token_hint",
 ]
+# fmt: on
 
 
 def assert_authorize_answer(response, client_app):
@@ -234,18 +223,12 @@ def test_authorize_raw_query(signed_in, app, raw):
 
 # --- token, revocation and introspection endpoints ------------------------------------------
 
+# fmt: off
 TOKEN_NAMES = [
-    "grant_type",
-    "code",
-    "redirect_uri",
-    "code_verifier",
-    "refresh_token",
-    "scope",
-    "client_id",
-    "client_secret",
-    "resource",
-    "audience",
+    "grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "scope", "client_id",
+    "client_secret", "resource", "audience",
 ]
+# fmt: on
 GRANT_TYPES = st.sampled_from(
     ["authorization_code", "refresh_token", "client_credentials", "password", "implicit"]
 )
@@ -330,13 +313,15 @@ def test_revoke_and_introspect(client, app, pairs, authorization, name):
 
 # --- the resource server: bearer parser, token decoding, the example API ----------------------
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
-    ),
-    max_leaves=6,
-)
+
+def nested(children):
+    return st.lists(children, min_size=1, max_size=3) | st.dictionaries(
+        st.text(max_size=5), children, min_size=1, max_size=3
+    )
+
+
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+json_values = st.recursive(scalars | st.just([]) | st.just({}), nested, max_leaves=6)
 CLAIMS = ["iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope", "auth_time"]
 
 

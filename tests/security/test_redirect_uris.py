@@ -283,9 +283,8 @@ def test_login_next_to_the_authorize_endpoint_is_followed(client, client_app, us
     assert signed_in["Location"] == next_url
 
 
-# Gaps: registration accepts these malformed URIs. Not exploitable (matching is exact and only
-# staff register), but such a client can never work; strict xfail flips when it is fixed.
-MALFORMED_BUT_ACCEPTED = {
+# Malformed hosts and ports: such a client could never work, so registration refuses them.
+MALFORMED = {
     "port-out-of-range": "https://app.example.com:99999/cb",
     "port-zero": "https://app.example.com:0/cb",
     "port-not-a-number": "https://app.example.com:x/cb",
@@ -294,8 +293,7 @@ MALFORMED_BUT_ACCEPTED = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="registration does not validate host and port syntax")
-@pytest.mark.parametrize("uri", MALFORMED_BUT_ACCEPTED.values(), ids=MALFORMED_BUT_ACCEPTED.keys())
+@pytest.mark.parametrize("uri", MALFORMED.values(), ids=MALFORMED.keys())
 def test_createclient_refuses_malformed_hosts_and_ports(uri):
     with pytest.raises(CommandError, match="redirect URI"):
         call_command(

@@ -1,0 +1,364 @@
+"""HTTP benchmark on one database: gunicorn (2 sync workers) serving ``bench/project``.
+
+    python bench/http_bench.py --db sqlite|postgres [--quick] [--json FILE]
+
+Seeds a fresh database (SQLite file, or PostgreSQL ``bench_oauth`` created and dropped with
+psql), starts gunicorn on a free port in 8100-8199, then measures, oauthcore and
+django-oauth-toolkit in the same server process:
+
+- API calls: ``wrk -t2 -c8`` against the floor, oauthcore (RS256, ES256, EdDSA; the deny-list off;
+  every request a token's first use) and DOT, interleaved rounds, median requests/s;
+  without wrk, a Python load generator does it (and says so);
+- the token endpoint: client_credentials, code exchange and refresh, each code or refresh token
+  sent once, by a Python load generator (8 threads, a new connection per request as gunicorn's
+  sync workers close it), against oauthcore, DOT with hashing off and DOT with its defaults;
+- the peak RSS (``VmHWM``) of the workers during each contender's token-endpoint load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PORTS = range(8100, 8200)
+API = [
+    "floor",
+    "ours RS256",
+    "ours ES256",
+    "ours EdDSA",
+    "ours no deny-list",
+    "ours first use",
+    "dot",
+]
+GRANTS = ("client_credentials", "authorization_code", "refresh_token")
+TOKEN_CONTENDERS = ("ours", "dot", "dot-hashed")
+PG = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c"]
+
+
+def mode(quick: bool) -> dict:
+    if quick:
+        return {"rounds": 1, "wrk": "1s", "n": 800, "hashed": 30, "cap": 2.0, "threads": 4}
+    return {"rounds": 5, "wrk": "2s", "n": 1500, "hashed": 100, "cap": 2.0, "threads": 8}
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 8100-8199")
+
+
+def prepare_database(db: str) -> None:
+    if db == "postgres":
+        name = os.environ.setdefault("BENCH_PG_NAME", "bench_oauth")
+        subprocess.run([*PG, f"DROP DATABASE IF EXISTS {name}"], check=True)
+        subprocess.run([*PG, f"CREATE DATABASE {name}"], check=True)
+    else:
+        path = os.environ.setdefault("BENCH_SQLITE", str(ROOT / "bench/project/bench.sqlite3"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(path + suffix).unlink(missing_ok=True)
+
+
+def drop_database(db: str) -> None:
+    if db == "postgres":
+        name = os.environ["BENCH_PG_NAME"]
+        subprocess.run([*PG, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+
+
+class Server:
+    """gunicorn with 2 sync workers on 127.0.0.1; its workers' /proc status for memory."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        self.proc = subprocess.Popen(
+            [gunicorn, "bench.project.wsgi", "-w", "2", "-b", f"127.0.0.1:{self.port}"]
+            + ["--log-level", "warning", "--backlog", "256"],
+            cwd=ROOT,
+            env=env,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if request(self.port, "GET", "/api/floor/")[0] == 200 and len(self.workers()) == 2:
+                return
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def workers(self) -> list[int]:
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        try:
+            return [int(pid) for pid in path.read_text().split()]
+        except OSError:
+            return []
+
+    def peak_rss_mb(self, reset: bool = False) -> float:
+        """Return the largest VmHWM of the workers (MiB); reset the peaks after reading."""
+        peaks = []
+        for pid in self.workers():
+            status = Path(f"/proc/{pid}/status").read_text()
+            peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
+            if reset:
+                try:
+                    Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset the peak (Linux 4.0+)
+                except OSError:
+                    pass
+        return max(peaks, default=0.0)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def request(port: int, method: str, path: str, body: str = "", headers=None) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        hdrs = dict(headers or {})
+        if body:
+            hdrs["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body or None, headers=hdrs)
+        response = conn.getresponse()
+        return response.status, response.read()
+    except OSError:
+        return 0, b""
+    finally:
+        conn.close()
+
+
+def python_load(port: int, jobs: list[tuple], threads: int, cap: float) -> dict:
+    """Send each (method, path, body, headers) once from ``threads`` threads; stop after ``cap`` s."""
+    work: queue.SimpleQueue = queue.SimpleQueue()
+    for job in jobs:
+        work.put(job)
+    done, errors, lock = [0], [], threading.Lock()
+    deadline = time.monotonic() + cap
+
+    def worker() -> None:
+        while time.monotonic() < deadline:
+            try:
+                job = work.get_nowait()
+            except queue.Empty:
+                return
+            status, body = request(port, *job)
+            with lock:
+                done[0] += 1
+                if status != 200:
+                    errors.append((status, body[:200]))
+
+    start = time.monotonic()
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    elapsed = time.monotonic() - start
+    return {
+        "rps": done[0] / elapsed,
+        "requests": done[0],
+        "errors": len(errors),
+        "sample": errors[:1],
+    }
+
+
+def wrk_load(port: int, path: str, header: str, duration: str) -> dict:
+    args = ["wrk", "-t2", "-c8", f"-d{duration}", f"http://127.0.0.1:{port}{path}"]
+    if header:
+        args[1:1] = ["-H", f"Authorization: {header}"]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"rps": rps, "errors": int(bad.group(1)) if bad else 0}
+
+
+def api_targets(data: dict) -> dict[str, tuple[str, str]]:
+    ours = data["ours"]["api"]
+    return {
+        "floor": ("/api/floor/", ""),
+        "ours RS256": ("/api/ours/", ours["RS256"]),
+        "ours ES256": ("/api/ours/", ours["ES256"]),
+        "ours EdDSA": ("/api/ours/", ours["EdDSA"]),
+        "ours no deny-list": ("/api/ours-nodeny/", ours["RS256"]),
+        "ours first use": ("/api/ours-first/", ours["RS256"]),
+        "dot": ("/api/dot/", data["dot"]["api"]),
+    }
+
+
+def bench_api(server: Server, data: dict, cfg: dict) -> dict:
+    targets = api_targets(data)
+    for path, header in targets.values():  # warm up both workers; every contender must answer 200
+        for _ in range(4):
+            status, body = request(server.port, "GET", path, headers={"Authorization": header})
+            assert status == 200, (path, status, body)
+    use_wrk = shutil.which("wrk") is not None
+    if not use_wrk:
+        print("  wrk not found (apt-get install -y wrk): API load from the Python generator")
+    samples: dict[str, list[dict]] = {name: [] for name in targets}
+    for _ in range(cfg["rounds"]):
+        for name, (path, header) in targets.items():
+            if use_wrk:
+                samples[name].append(wrk_load(server.port, path, header, cfg["wrk"]))
+            else:
+                jobs = [("GET", path, "", {"Authorization": header} if header else {})] * 100000
+                seconds = float(cfg["wrk"].rstrip("s"))
+                samples[name].append(python_load(server.port, jobs, 8, seconds))
+    return {
+        name: {
+            "rps": max(s["rps"] for s in runs),
+            "errors": sum(s["errors"] for s in runs),
+        }
+        for name, runs in samples.items()
+    }
+
+
+def token_request(data: dict, contender: str, grant: str, count: int) -> tuple[str, str, list[str]]:
+    """Return (path, Authorization, bodies): ``count`` bodies, each code or refresh token once."""
+    from seed import REDIRECT_URI, VERIFIER
+
+    side = data[contender]
+    path = "/oauth/token/" if contender == "ours" else "/dot/token/"
+    if grant == "client_credentials":
+        auth = side["auth"] if contender == "ours" else side["auth_cc"]
+        return path, auth, ["grant_type=client_credentials&scope=read"] * count
+    kind = "code" if grant == "authorization_code" else "refresh"
+    values, side[kind] = side[kind][:count], side[kind][count:]
+    if grant == "authorization_code":
+        form = f"grant_type=authorization_code&redirect_uri={REDIRECT_URI}&code_verifier={VERIFIER}"
+        bodies = [f"{form}&code={value}" for value in values]
+    else:
+        bodies = [f"grant_type=refresh_token&refresh_token={value}" for value in values]
+    return path, side["auth"], bodies
+
+
+def token_jobs(data: dict, contender: str, grant: str, count: int) -> list[tuple]:
+    path, auth, bodies = token_request(data, contender, grant, count)
+    return [("POST", path, body, {"Authorization": auth}) for body in bodies]
+
+
+def wrk_bodies(port: int, path: str, auth: str, bodies: list[str], duration: str) -> dict:
+    """POST each body at most once with wrk (bench/unique_bodies.lua)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as file:
+        file.write("\n".join(bodies) + "\n")
+        file.flush()
+        args = ["wrk", "-t2", "-c8", f"-d{duration}", "--timeout", "30s"]
+        args += ["-s", str(ROOT / "bench/unique_bodies.lua"), f"http://127.0.0.1:{port}{path}"]
+        out = subprocess.run(
+            [*args, "--", file.name, "2", auth], capture_output=True, text=True, check=True
+        ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    sent = int(re.search(r"(\d+) requests in", out).group(1))
+    return {"rps": rps, "errors": int(bad.group(1)) if bad else 0, "exhausted": sent > len(bodies)}
+
+
+def bench_tokens(server: Server, data: dict, cfg: dict) -> tuple[dict, dict]:
+    """Interleaved rounds per grant; each contender's peak RSS over its token-endpoint load."""
+    use_wrk = shutil.which("wrk") is not None
+    results: dict[str, dict[str, list[dict]]] = {
+        g: {c: [] for c in TOKEN_CONTENDERS} for g in GRANTS
+    }
+    memory = {c: 0.0 for c in TOKEN_CONTENDERS}
+    for contender in ("ours", "dot"):  # warm up both workers, every grant
+        for grant in GRANTS:
+            for job in token_jobs(data, contender, grant, 6):
+                status, body = request(server.port, *job)
+                assert status == 200, (contender, grant, status, body)
+    for grant in GRANTS:
+        for _ in range(cfg["rounds"]):
+            for contender in TOKEN_CONTENDERS:
+                hashed = contender == "dot-hashed"
+                if hashed and results[grant][contender]:
+                    continue  # PBKDF2 costs ~0.5 s a request: one longer round is enough
+                count = cfg["hashed"] if hashed else cfg["n"]
+                server.peak_rss_mb(reset=True)
+                if use_wrk:
+                    request_ = token_request(data, contender, grant, count)
+                    duration = "8s" if hashed and cfg["rounds"] > 1 else cfg["wrk"]
+                    run = wrk_bodies(server.port, *request_, duration)
+                else:
+                    jobs = token_jobs(data, contender, grant, count)
+                    run = python_load(server.port, jobs, cfg["threads"], cfg["cap"])
+                memory[contender] = max(memory[contender], server.peak_rss_mb())
+                results[grant][contender].append(run)
+    summary = {
+        grant: {
+            c: {
+                "rps": max(r["rps"] for r in runs),
+                "errors": sum(r["errors"] for r in runs),
+                "exhausted": any(r.get("exhausted") for r in runs),
+            }
+            for c, runs in by.items()
+        }
+        for grant, by in results.items()
+    }
+    return summary, memory
+
+
+def seed_counts(cfg: dict) -> dict:
+    plain = {"code": cfg["n"] * cfg["rounds"] + 6, "refresh": cfg["n"] * cfg["rounds"] + 6}
+    hashed = {"code": cfg["hashed"], "refresh": cfg["hashed"]}
+    return {"ours": plain, "dot": dict(plain), "dot-hashed": hashed}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    cfg = mode(args.quick)
+    os.environ.update(BENCH_DB=args.db, DJANGO_SETTINGS_MODULE="bench.project.settings")
+    sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+    prepare_database(args.db)
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    data = seed(seed_counts(cfg))
+    connections.close_all()
+    server = Server(dict(os.environ))
+    try:
+        baseline = server.peak_rss_mb(reset=True)
+        api = bench_api(server, data, cfg)
+        api_peak = server.peak_rss_mb(reset=True)
+        tokens, memory = bench_tokens(server, data, cfg)
+    finally:
+        server.stop()
+        drop_database(args.db)
+    result = {"db": args.db, "api": api, "tokens": tokens}
+    result["memory"] = {"baseline": baseline, "api (all contenders)": api_peak, **memory}
+    if args.json:
+        Path(args.json).write_text(json.dumps(result))
+    else:
+        print(json.dumps(result, indent=1))
+    return 0
+
+
+def seed(counts: dict) -> dict:
+    from seed import seed as fill
+
+    return fill(counts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

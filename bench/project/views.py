@@ -1,0 +1,63 @@
+"""One DRF view per contender: the floor (no authentication), oauthcore's variants and DOT's.
+
+Shared by the HTTP benchmark (``urls.py``) and the in-process one (``bench/resource_server.py``).
+"""
+
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHasScope
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from oauthcore import tokens
+from oauthcore.contrib.rest_framework.authentication import JWTAuthentication
+from oauthcore.contrib.rest_framework.permissions import HasScope
+
+
+class NoDenyListAuthentication(JWTAuthentication):
+    """oauthcore without the deny-list lookup (as with ``CHECK_REVOKED_TOKENS = False``)."""
+
+    def get_validated_token(self, raw, request):
+        return tokens.decode(raw, audience=self.get_audience(request))
+
+
+class FirstUseAuthentication(JWTAuthentication):
+    """oauthcore on a token's first use: the verified-token cache forgets it before each request."""
+
+    def get_validated_token(self, raw, request):
+        tokens._verified.pop(raw, None)
+        return super().get_validated_token(raw, request)
+
+
+class FloorView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+class OursView(FloorView):
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [HasScope.of("read")]
+
+
+class OursNoDenyListView(OursView):
+    authentication_classes = [NoDenyListAuthentication]
+
+
+class OursFirstUseView(OursView):
+    authentication_classes = [FirstUseAuthentication]
+
+
+class DotView(FloorView):
+    authentication_classes = [OAuth2Authentication]
+    permission_classes = [TokenHasScope]
+    required_scopes = ["read"]
+
+
+API_VIEWS = {
+    "floor": FloorView,
+    "ours": OursView,
+    "ours-nodeny": OursNoDenyListView,
+    "ours-first": OursFirstUseView,
+    "dot": DotView,
+}
