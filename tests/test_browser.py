@@ -153,3 +153,33 @@ def test_consent_page_cannot_be_framed_and_fits_a_phone(issuer, app, browser):
         assert box["x"] >= 0
         assert box["x"] + box["width"] <= 375
     context.close()
+
+
+@pytest.fixture
+def demo_site(issuer, monkeypatch):
+    """The example site seeded as ``make demo`` does (before the browser starts: see above)."""
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DEMO_PASSWORD", "alice-browser-password")
+    call_command("seeddemo", "--force", verbosity=0)
+    return issuer
+
+
+def test_myapp_demo_login_refresh_and_logout(demo_site, page):
+    """The seed's whole story in a browser: MyApp signs alice in, shows tokens, refreshes, logs out."""
+    page.goto(f"{demo_site}/demo/")
+    page.get_by_role("link", name="Log in with oauthcore").click()
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", "alice-browser-password")
+    page.get_by_role("button", name="Sign in").click()
+    sync_api.expect(page.get_by_text("Sign you in with your account")).to_be_visible()
+    page.get_by_role("button", name="Allow").click()
+    sync_api.expect(page.get_by_text("ID token (verified against the JWKS)")).to_be_visible()
+    sync_api.expect(page.get_by_text('"email": "alice@example.com"')).to_be_visible()
+    first_jti = page.locator("th:text-is('jti') + td").inner_text()
+    page.get_by_role("button", name="Refresh").click()
+    sync_api.expect(page.locator("th:text-is('jti') + td")).not_to_have_text(first_jti)
+    page.get_by_role("button", name="Log out").click()
+    if page.get_by_role("button", name="Log out").count():  # the issuer asks to confirm
+        page.get_by_role("button", name="Log out").click()
+    sync_api.expect(page.get_by_role("link", name="Log in with oauthcore")).to_be_visible()
