@@ -7,17 +7,19 @@ psql), starts gunicorn on a free port in 8100-8199, then measures, oauthcore and
 django-oauth-toolkit in the same server process:
 
 - API calls: ``wrk -t2 -c8`` against the floor, oauthcore (RS256, ES256, EdDSA; the deny-list off;
-  every request a token's first use) and DOT, interleaved rounds, median requests/s;
-  without wrk, a Python load generator does it (and says so);
-- the token endpoint: client_credentials, code exchange and refresh, each code or refresh token
-  sent once, by a Python load generator (8 threads, a new connection per request as gunicorn's
-  sync workers close it), against oauthcore, DOT with hashing off and DOT with its defaults;
+  every request a token's first use) and DOT: interleaved rounds, the best round's requests/s;
+- the token endpoint: client_credentials, code exchange and refresh against oauthcore, DOT with
+  hashing off and DOT with its defaults; wrk with ``unique_bodies.lua`` sends each code or
+  refresh token once; interleaved rounds, the best round;
+- without wrk, a Python load generator (threads, a new connection per request as gunicorn's sync
+  workers close it) does both, and says so;
 - the peak RSS (``VmHWM``) of the workers during each contender's token-endpoint load.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -45,13 +47,28 @@ API = [
 ]
 GRANTS = ("client_credentials", "authorization_code", "refresh_token")
 TOKEN_CONTENDERS = ("ours", "dot", "dot-hashed")
+QUIET = ["--log-level", "warning"]
 PG = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c"]
 
 
 def mode(quick: bool) -> dict:
     if quick:
-        return {"rounds": 1, "wrk": "1s", "n": 800, "hashed": 30, "cap": 2.0, "threads": 4}
-    return {"rounds": 5, "wrk": "2s", "n": 1500, "hashed": 100, "cap": 2.0, "threads": 8}
+        return {
+            "rounds": 1,
+            "wrk": "1s",
+            "n": 800,
+            "hashed": 30,
+            "hashed_wrk": "3s",
+            "threads": 4,
+        }
+    return {
+        "rounds": 5,
+        "wrk": "2s",
+        "n": 1500,
+        "hashed": 100,
+        "hashed_wrk": "8s",
+        "threads": 8,
+    }
 
 
 def free_port() -> int:
@@ -80,6 +97,9 @@ def drop_database(db: str) -> None:
     if db == "postgres":
         name = os.environ["BENCH_PG_NAME"]
         subprocess.run([*PG, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+    else:
+        for suffix in ("", "-wal", "-shm"):
+            Path(os.environ["BENCH_SQLITE"] + suffix).unlink(missing_ok=True)
 
 
 class Server:
@@ -89,8 +109,7 @@ class Server:
         self.port = free_port()
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         self.proc = subprocess.Popen(
-            [gunicorn, "bench.project.wsgi", "-w", "2", "-b", f"127.0.0.1:{self.port}"]
-            + ["--log-level", "warning", "--backlog", "256"],
+            [gunicorn, "bench.project.wsgi", "-w", "2", "-b", f"127.0.0.1:{self.port}", *QUIET],
             cwd=ROOT,
             env=env,
         )
@@ -116,11 +135,17 @@ class Server:
             status = Path(f"/proc/{pid}/status").read_text()
             peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
             if reset:
-                try:
-                    Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset the peak (Linux 4.0+)
-                except OSError:
-                    pass
+                with contextlib.suppress(OSError):  # "5" resets the peak (Linux 4.0+)
+                    Path(f"/proc/{pid}/clear_refs").write_text("5")
         return max(peaks, default=0.0)
+
+    def drain(self) -> None:
+        """Wait until both workers are idle: requests a load generator left queued are served."""
+        quick, deadline = 0, time.monotonic() + 60
+        while quick < 4 and time.monotonic() < deadline:
+            start = time.monotonic()
+            request(self.port, "GET", "/api/floor/")
+            quick = quick + 1 if time.monotonic() - start < 0.05 else 0
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -238,7 +263,8 @@ def token_request(data: dict, contender: str, grant: str, count: int) -> tuple[s
     path = "/oauth/token/" if contender == "ours" else "/dot/token/"
     if grant == "client_credentials":
         auth = side["auth"] if contender == "ours" else side["auth_cc"]
-        return path, auth, ["grant_type=client_credentials&scope=read"] * count
+        # The same body every time: more than any run can send, so none runs out.
+        return path, auth, ["grant_type=client_credentials&scope=read"] * max(count, 40000)
     kind = "code" if grant == "authorization_code" else "refresh"
     values, side[kind] = side[kind][:count], side[kind][count:]
     if grant == "authorization_code":
@@ -289,15 +315,17 @@ def bench_tokens(server: Server, data: dict, cfg: dict) -> tuple[dict, dict]:
                 if hashed and results[grant][contender]:
                     continue  # PBKDF2 costs ~0.5 s a request: one longer round is enough
                 count = cfg["hashed"] if hashed else cfg["n"]
+                duration = cfg["hashed_wrk"] if hashed else cfg["wrk"]
                 server.peak_rss_mb(reset=True)
                 if use_wrk:
-                    request_ = token_request(data, contender, grant, count)
-                    duration = "8s" if hashed and cfg["rounds"] > 1 else cfg["wrk"]
-                    run = wrk_bodies(server.port, *request_, duration)
+                    run = wrk_bodies(
+                        server.port, *token_request(data, contender, grant, count), duration
+                    )
                 else:
                     jobs = token_jobs(data, contender, grant, count)
-                    run = python_load(server.port, jobs, cfg["threads"], cfg["cap"])
+                    run = python_load(server.port, jobs, cfg["threads"], float(duration[:-1]))
                 memory[contender] = max(memory[contender], server.peak_rss_mb())
+                server.drain()
                 results[grant][contender].append(run)
     summary = {
         grant: {

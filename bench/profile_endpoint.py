@@ -36,9 +36,8 @@ def main() -> int:
 
     django.setup()
     from django.test import Client
-    from pyinstrument import Profiler
-
     from http_bench import api_targets, token_jobs
+    from pyinstrument import Profiler
     from seed import seed
 
     counts = {"code": args.n + 20, "refresh": args.n + 20}
@@ -48,7 +47,7 @@ def main() -> int:
         path, header = api_targets(data)["dot" if args.dot else "ours RS256"]
         jobs = [("GET", path, "", {"Authorization": header})] * (args.n + 20)
     else:
-        jobs = token_jobs(data, contender, args.what, args.n + 20)
+        jobs = token_jobs(data, contender, args.what, args.n + 20)[: args.n + 20]
     http = Client()
 
     def call(job) -> None:

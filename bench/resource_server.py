@@ -141,9 +141,10 @@ def main() -> int:
         f"Django {django.get_version()}; best of {ROUNDS} rounds of {REQUESTS}"
     )
     results = measure(setup_data())
-    report(results)
     if "--json" in sys.argv:
         Path(sys.argv[sys.argv.index("--json") + 1]).write_text(json.dumps(results))
+    else:
+        report(results)
     return 0
 
 

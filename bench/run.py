@@ -43,13 +43,13 @@ def run_json(args: list[str], out: Path) -> dict:
 
 def in_process_table(results: dict[str, float]) -> list[str]:
     floor = results["floor (no auth)"]
-    lines = ["| contender | µs / request | × floor (throughput) |", "| --- | ---: | ---: |"]
+    lines = ["| contender | µs / request | x floor (throughput) |", "| --- | ---: | ---: |"]
     lines += [f"| {name} | {us:.1f} | {floor / us:.2f} |" for name, us in results.items()]
     return lines
 
 
 def api_table(runs: dict[str, dict]) -> list[str]:
-    head = "| contender |" + "".join(f" {db} req/s | × floor |" for db in runs)
+    head = "| contender |" + "".join(f" {db} req/s | x floor |" for db in runs)
     lines = [head, "| --- |" + " ---: | ---: |" * len(runs)]
     names = next(iter(runs.values()))["api"]
     for name in names:
@@ -62,8 +62,12 @@ def api_table(runs: dict[str, dict]) -> list[str]:
     return lines
 
 
+def ratio_text(ours: float, other: float) -> str:
+    return f"{ours / other:.2f}" if other else "n/a (none completed)"
+
+
 def token_table(runs: dict[str, dict]) -> list[str]:
-    head = "| grant | contender |" + "".join(f" {db} req/s | oauthcore × |" for db in runs)
+    head = "| grant | contender |" + "".join(f" {db} req/s | oauthcore x |" for db in runs)
     lines = [head, "| --- | --- |" + " ---: | ---: |" * len(runs)]
     for grant, label in GRANT_NAMES.items():
         for contender, name in CONTENDER_NAMES.items():
@@ -73,7 +77,7 @@ def token_table(runs: dict[str, dict]) -> list[str]:
                 result, ours = by[contender], by["ours"]["rps"]
                 note = f" ({result['errors']} errors)" if result["errors"] else ""
                 note += " (bodies ran out)" if result.get("exhausted") else ""
-                ratio = "" if contender == "ours" else f"{ours / result['rps']:.2f}"
+                ratio = "" if contender == "ours" else ratio_text(ours, result["rps"])
                 cells += f" {result['rps']:.1f}{note} | {ratio} |"
             lines.append(f"| {label} | {name} |{cells}")
     return lines
@@ -93,33 +97,41 @@ def memory_table(runs: dict[str, dict]) -> list[str]:
     return lines
 
 
-def targets(runs: dict[str, dict]) -> list[tuple[str, float, float]]:
+def ratio(ours: float, other: float) -> float | None:
+    return ours / other if other else None
+
+
+def targets(runs: dict[str, dict]) -> list[tuple[str, float | None, float]]:
     """Return (what, measured, target) for every target, on every database."""
     found = []
     for db, run in runs.items():
         api, tok = run["api"], run["tokens"]
         found.append(
-            (f"{db}: API RS256 / floor", api["ours RS256"]["rps"] / api["floor"]["rps"], API_TARGET)
+            (
+                f"{db}: API RS256 / floor",
+                ratio(api["ours RS256"]["rps"], api["floor"]["rps"]),
+                API_TARGET,
+            )
         )
         cc = tok["client_credentials"]
         found.append(
             (
                 f"{db}: client_credentials / DOT hashing off",
-                cc["ours"]["rps"] / cc["dot"]["rps"],
+                ratio(cc["ours"]["rps"], cc["dot"]["rps"]),
                 CC_TARGET,
             )
         )
         found.append(
             (
                 f"{db}: client_credentials / DOT defaults",
-                cc["ours"]["rps"] / cc["dot-hashed"]["rps"],
+                ratio(cc["ours"]["rps"], cc["dot-hashed"]["rps"]),
                 CC_HASHED_TARGET,
             )
         )
         for grant in ("authorization_code", "refresh_token"):
             by = tok[grant]
             what = f"{db}: {GRANT_NAMES[grant]} / DOT hashing off"
-            found.append((what, by["ours"]["rps"] / by["dot"]["rps"], GRANT_TARGET))
+            found.append((what, ratio(by["ours"]["rps"], by["dot"]["rps"]), GRANT_TARGET))
     return found
 
 
@@ -152,6 +164,10 @@ def main() -> int:
     print("\n### Targets (ratios within this run)\n")
     missed = 0
     for what, measured, target in targets(runs):
+        if measured is None:
+            missed += 1
+            print(f"- {what}: not measured (no request completed)")
+            continue
         ok = measured >= target
         missed += not ok
         print(f"- {what} = {measured:.2f} (target >= {target}): {'met' if ok else 'MISSED'}")

@@ -34,6 +34,7 @@ def operation_scopes(view, method: str) -> list[str]:
             found += needed_scopes(spec, method=method.upper(), action=action) or ()
     return list(dict.fromkeys(found))
 
+
 OIDC_SCOPES = frozenset({"openid", "profile", "email"})
 
 

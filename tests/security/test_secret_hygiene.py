@@ -169,7 +169,7 @@ def broken(settings, client):
         "ADAPTER": "tests.security.test_secret_hygiene.BrokenAdapter",
         "RATE_LIMIT_ENABLED": False,
     }
-    settings.ADMINS = [("Admin", "admin@example.com")]
+    settings.ADMINS = [("Admin", "admin@example.com")]  # Django 6 prefers plain addresses
     client.raise_request_exception = False
     return client
 
