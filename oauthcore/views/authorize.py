@@ -12,8 +12,6 @@ from django.views.generic.base import TemplateResponseMixin
 from oauthcore import adapter, authorization, errors, id_tokens, ratelimit, scopes
 from oauthcore.views import base
 
-protect = base.protect  # the consent and connected-apps pages: no framing, no cache
-
 
 class AuthorizeView(TemplateResponseMixin, View):
     """GET: an authorization request. POST: the Allow / Cancel decision on the consent screen."""
@@ -136,7 +134,7 @@ class AuthorizeView(TemplateResponseMixin, View):
             "action": reverse("oauthcore:authorize"),
             "redirect_host": uri.hostname or uri.scheme,
         }
-        return protect(self.render_to_response(context))
+        return base.protect(self.render_to_response(context))
 
     def decide(self, request, params, auth):
         """Apply Allow (with the ticked scopes) or Cancel (RFC 6749 4.1.2, 4.1.2.1)."""

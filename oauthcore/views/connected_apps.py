@@ -11,7 +11,7 @@ from django.views.generic.base import TemplateResponseMixin
 
 from oauthcore import revocation, scopes, signals
 from oauthcore.models import Consent, RefreshToken
-from oauthcore.views import authorize
+from oauthcore.views import base
 
 MAX_CLIENT_ID_LENGTH = 100  # Client.client_id max_length
 
@@ -48,7 +48,7 @@ class ConnectedAppsView(LoginRequiredMixin, TemplateResponseMixin, View):
         return {"apps": apps, "action": reverse("oauthcore:connected-apps")}
 
     def get(self, request):
-        return authorize.protect(self.render_to_response(self.get_context_data()))
+        return base.protect(self.render_to_response(self.get_context_data()))
 
     def post(self, request):
         client_id = request.POST.get("client", "")
@@ -62,4 +62,4 @@ class ConnectedAppsView(LoginRequiredMixin, TemplateResponseMixin, View):
         signals.consent_revoked.send(Consent, client=client, user=user, scopes=granted)
         message = _("%(name)s can no longer access your account.") % {"name": client.name}
         messages.success(request, message)
-        return authorize.protect(HttpResponseRedirect(reverse("oauthcore:connected-apps")))
+        return base.protect(HttpResponseRedirect(reverse("oauthcore:connected-apps")))
