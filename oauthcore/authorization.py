@@ -15,7 +15,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from oauthcore import adapter, crypto, errors, pkce, scopes, signals
+from oauthcore import adapter, clients, crypto, errors, pkce, scopes, signals
 from oauthcore.conf import oauth_settings
 from oauthcore.models import AuthorizationCode, Client, Consent
 
@@ -83,7 +83,7 @@ def find_target(params: Params) -> Target:
 def _find_client(client_id: str | None) -> Client:
     """Return the active client named ``client_id`` (RFC 6749 2.2)."""
     valid = client_id and len(client_id) <= MAX_CLIENT_ID_LENGTH and VSCHAR.fullmatch(client_id)
-    client = Client.objects.active().filter(client_id=client_id).first() if valid else None
+    client = clients.find(client_id) if valid else None
     if client is None:
         raise errors.InvalidClient("Unknown or inactive client.")
     return client
@@ -222,9 +222,12 @@ def record_consent(*, user, client: Client, names: list[str]) -> None:
     if not names:
         return
     with transaction.atomic():
-        consent, _ = Consent.objects.select_for_update().get_or_create(user=user, client=client)
-        consent.scopes = list(dict.fromkeys([*consent.scopes, *names]))
-        consent.save(update_fields=["scopes", "updated_at"])
+        consent, created = Consent.objects.select_for_update().get_or_create(
+            user=user, client=client, defaults={"scopes": list(dict.fromkeys(names))}
+        )
+        if not created:
+            consent.scopes = list(dict.fromkeys([*consent.scopes, *names]))
+            consent.save(update_fields=["scopes", "updated_at"])
     signals.consent_granted.send(Consent, client=client, user=user, scopes=names, consent=consent)
 
 

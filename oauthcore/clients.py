@@ -2,13 +2,29 @@
 
 Methods: ``client_secret_basic``, ``client_secret_post`` and ``none`` (public clients, client_id
 only). Every failure looks the same, so a caller cannot tell an unknown client from a bad secret.
+
+Each process remembers the clients it looked up (``CLIENT_CACHE_TTL``), so the token endpoint
+makes no query for the client. A remembered client is used only while the shared cache holds the
+same "clients version" as when it was read: saving or deleting any client (its secret rotated, a
+redirect URI added, deactivated) stores a new version, at once and again when the transaction
+commits, so every process sharing the cache (Redis) reads the client afresh on its next request.
+The TTL bounds what nothing announces: a queryset ``update()`` or SQL, or processes that do not
+share a cache (the local-memory cache with several processes; docs/deployment.md).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import copy
+import time
+import uuid
+from typing import Any
 from urllib.parse import unquote_plus
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 
 from oauthcore import crypto, errors
 from oauthcore.conf import oauth_settings
@@ -17,6 +33,10 @@ from oauthcore.models import Client
 MAX_CLIENT_ID_LENGTH = 100  # Client.client_id max_length
 # The hash of no real secret: checked against for an unknown client so it costs the same work.
 UNKNOWN_CLIENT_HASH = crypto.hash_token("oauthcore: no such client")
+VERSION = "oauthcore:clients-version"
+MAX_REMEMBERED = 1000
+# client_id -> (clients version, monotonic time read, the client as read)
+_remembered: dict[str, tuple[str, float, Client]] = {}
 
 
 def failure(*, basic: bool) -> errors.InvalidClient:
@@ -54,12 +74,62 @@ def credentials(request, params: dict[str, str]) -> tuple[str | None, str | None
     return client_id, secret, True
 
 
-def find(client_id: str | None) -> Client | None:
-    """Return the active client named ``client_id``, or None (one query at most)."""
-    if not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH or not client_id.isprintable():
-        return None
+def _read(client_id: str) -> Client | None:
     # [:1], not first(): client_id is unique, and ORDER BY costs the ORM ~25% more per call.
     return next(iter(Client.objects.active().filter(client_id=client_id)[:1]), None)
+
+
+def _version() -> str | None:
+    """Return the clients version in the shared cache, starting one if it has none."""
+    version = cache.get(VERSION)
+    if version is None:
+        cache.add(VERSION, uuid.uuid4().hex, None)
+        version = cache.get(VERSION)  # still None with a dummy cache: nothing is remembered
+    return version
+
+
+def find(client_id: str | None) -> Client | None:
+    """Return the active client named ``client_id``, or None.
+
+    One cache ``get``, and one query when this process has no current copy of the client.
+    """
+    if not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH or not client_id.isprintable():
+        return None
+    ttl = oauth_settings.CLIENT_CACHE_TTL.total_seconds()
+    if ttl <= 0:
+        return _read(client_id)
+    version, now = _version(), time.monotonic()
+    remembered = _remembered.get(client_id)
+    if remembered and remembered[0] == version and now - remembered[1] < ttl:
+        return copy.copy(remembered[2])
+    client = _read(client_id)
+    if client is not None and version is not None and not _saved_in_this_transaction():
+        if len(_remembered) >= MAX_REMEMBERED:
+            _remembered.clear()
+        _remembered[client_id] = (version, now, copy.copy(client))
+    return client
+
+
+def _saved_in_this_transaction() -> bool:
+    """Tell whether the open transaction saved a client: what it reads may yet be rolled back."""
+    return any(func is forget for _, func, *_ in transaction.get_connection().run_on_commit)
+
+
+def forget(**kwargs: Any) -> None:
+    """Make every process sharing the cache read clients afresh (a client changed)."""
+    _remembered.clear()
+    cache.set(VERSION, uuid.uuid4().hex, None)
+
+
+def _changed(**kwargs: Any) -> None:
+    forget()  # at once, so this transaction reads what it wrote,
+    transaction.on_commit(forget)  # and after commit, so no process keeps what it read before
+
+
+def connect() -> None:
+    """Forget remembered clients whenever a client is saved or deleted."""
+    post_save.connect(_changed, sender=Client, dispatch_uid="oauthcore.clients.saved")
+    post_delete.connect(_changed, sender=Client, dispatch_uid="oauthcore.clients.deleted")
 
 
 def verify(client: Client | None, secret: str | None, *, basic: bool) -> Client:

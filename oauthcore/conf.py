@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     "HS256_SECRET": None,
     # How long a server process trusts its copy of the signing keys before reading them again.
     "KEY_CACHE_TTL": timedelta(seconds=30),
+    # How long a server process may use a client it read, unless a client is saved before (the
+    # shared cache tells every process); timedelta(0) reads the client on every request.
+    "CLIENT_CACHE_TTL": timedelta(seconds=60),
     # Tolerated clock difference when checking exp, nbf and iat.
     "CLOCK_SKEW": timedelta(seconds=30),
     # Bearer tokens longer than this many characters are refused before any decoding.

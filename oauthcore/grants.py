@@ -8,7 +8,6 @@ concurrent requests wins; the others see a replay and revoke what was issued (RF
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -93,7 +92,7 @@ def revoke_family(family_id: uuid.UUID, *, now: datetime | None = None) -> None:
 def _find_code(client: Client, params: Params) -> AuthorizationCode:
     """Return the code of the request if it was issued to ``client`` for this redirect_uri."""
     raw = _required(params, "code")
-    code = AuthorizationCode.objects.by_value(raw).select_related("user").first()
+    code = next(iter(AuthorizationCode.objects.by_value(raw).select_related("user")[:1]), None)
     if code is None or code.client_id != client.pk:
         raise errors.InvalidGrant("The authorization code is invalid.")
     _check_redirect_uri(client, code, params.get("redirect_uri"))
@@ -117,23 +116,27 @@ def _check_pkce(client: Client, code: AuthorizationCode, verifier: str | None) -
 
 
 def _redeem(client: Client, code: AuthorizationCode, now: datetime) -> dict[str, Any] | None:
-    """Claim the code and issue its tokens in one transaction; None if it was already claimed."""
-    family_id, jti = uuid.uuid4(), secrets.token_urlsafe(16)
+    """Claim the code and store its tokens in one transaction; None if it was already claimed.
+
+    The access token is signed before the transaction: a write lock (SQLite's is the whole
+    database) is not held while signing. If the claim fails, that token is never handed out.
+    """
+    family_id = uuid.uuid4()
+    grant = {"client": client, "user": code.user, "auth_time": code.auth_time}
+    access = tokens.issue(**grant, scope=code.scope.split(), now=now)
     with transaction.atomic():
         claimed = AuthorizationCode.objects.filter(pk=code.pk, used_at__isnull=True).update(
-            used_at=now, family_id=family_id, access_token_jti=jti
+            used_at=now, family_id=family_id, access_token_jti=access.jti
         )
         if not claimed:
             return None
-        grant = {"client": client, "user": code.user, "auth_time": code.auth_time}
-        access = tokens.issue(**grant, scope=code.scope.split(), now=now, jti=jti)
         refresh = None
         if client.allows_grant(Client.GrantType.REFRESH_TOKEN):
             expires_at = now + refresh_lifetime(client)
             fields = {**grant, "scope": code.scope, "expires_at": expires_at}
             fields["session_id"] = code.session_id
             refresh = add_to_family(family_id, access=access, now=now, **fields)
-    issued = {"client": client, "user": code.user, "scopes": code.scope.split(), "jti": jti}
+    issued = {"client": client, "user": code.user, "scopes": code.scope.split(), "jti": access.jti}
     issued["family_id"] = family_id if refresh else None
     signals.token_issued.send(Client, **issued, grant_type=Client.GrantType.AUTHORIZATION_CODE)
     oidc = {"nonce": code.nonce, "sid": code.session_id, "now": now}
@@ -176,7 +179,7 @@ def _is_idle(token: RefreshToken, now: datetime) -> bool:
 
 def _find_refresh_token(client: Client, raw: str, now: datetime) -> RefreshToken:
     """Return the live refresh token ``raw`` of ``client``; reuse of a rotated one revokes."""
-    token = RefreshToken.objects.by_value(raw).select_related("user").first()
+    token = next(iter(RefreshToken.objects.by_value(raw).select_related("user")[:1]), None)
     if token is None or token.client_id != client.pk:
         raise errors.InvalidGrant("The refresh token is invalid.")
     if token.revoked_at is not None:
@@ -194,13 +197,16 @@ def _find_refresh_token(client: Client, raw: str, now: datetime) -> RefreshToken
 
 
 def _rotate(client: Client, token: RefreshToken, scope: list[str], now: datetime):
-    """Mark ``token`` used and issue its successor; None if another request used it first."""
+    """Mark ``token`` used and store its successor; None if another request used it first.
+
+    As in ``_redeem``, the access token is signed before the transaction takes its write lock.
+    """
+    grant = {"client": client, "user": token.user, "auth_time": token.auth_time}
+    access = tokens.issue(**grant, scope=scope, now=now)
     with transaction.atomic():
         live = RefreshToken.objects.live().filter(pk=token.pk)
         if not live.update(rotated_at=now):
             return None
-        grant = {"client": client, "user": token.user, "auth_time": token.auth_time}
-        access = tokens.issue(**grant, scope=scope, now=now)
         # RFC 6749 6: the new refresh token keeps the scope and the family its end.
         fields = {**grant, "scope": token.scope, "expires_at": token.expires_at}
         fields["session_id"] = token.session_id

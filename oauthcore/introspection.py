@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from oauthcore import errors, revocation, tokens
+from oauthcore import clients, errors, revocation, tokens
 from oauthcore.adapter import get_adapter
 from oauthcore.conf import oauth_settings
 from oauthcore.models import Client, RefreshToken
@@ -52,7 +52,7 @@ def _claimed_client_id(raw: str) -> str | None:
 def find_access_token(raw: str) -> tuple[Client, tokens.AccessToken] | None:
     """Return the active client and the valid access token ``raw`` (revoked or not), or None."""
     client_id = _claimed_client_id(raw)
-    client = Client.objects.active().filter(client_id=client_id).first() if client_id else None
+    client = clients.find(client_id)
     if client is None:
         return None
     try:
@@ -66,7 +66,7 @@ def find_refresh_token(raw: str) -> RefreshToken | None:
     """Return the refresh token ``raw`` in any state, with its client and user, or None."""
     if not raw or len(raw) > oauth_settings.MAX_TOKEN_LENGTH:
         return None
-    return RefreshToken.objects.by_value(raw).select_related("client", "user").first()
+    return next(iter(RefreshToken.objects.by_value(raw).select_related("client", "user")[:1]), None)
 
 
 def _user_of(token: tokens.AccessToken):

@@ -90,12 +90,8 @@ def issue(
     user=None,
     auth_time: datetime | None = None,
     now: datetime | None = None,
-    jti: str | None = None,
 ) -> IssuedToken:
-    """Sign an access token for ``client`` acting for ``user`` (or itself) with ``scope``.
-
-    Pass ``jti`` when the caller must record the token's identifier before it is signed.
-    """
+    """Sign an access token for ``client`` acting for ``user`` (or itself) with ``scope``."""
     adapter = get_adapter()
     key = keys.signing_key()
     now = now or timezone.now()
@@ -110,7 +106,7 @@ def issue(
         exp=exp,
         iat=iat,
         nbf=iat,
-        jti=jti or secrets.token_urlsafe(16),
+        jti=secrets.token_urlsafe(16),
         client_id=client.client_id,
         scope=scopes.join(scope),
     )

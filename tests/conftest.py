@@ -1,4 +1,9 @@
+from contextlib import contextmanager
+from datetime import timedelta
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from oauthcore import keys
 from tests import factories
@@ -41,3 +46,25 @@ def public_client(db):
 @pytest.fixture
 def secret():
     return factories.DEMO_SECRET
+
+
+@pytest.fixture
+def keys_cached(settings):
+    """Keys kept for an hour, as in production (the test settings reread them on every use)."""
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "KEY_CACHE_TTL": timedelta(hours=1)}
+
+
+@pytest.fixture
+def django_assert_num_queries():
+    """pytest-django's fixture, without transaction control: SQLite logs BEGIN and COMMIT,
+    PostgreSQL does not, and neither is a statement of the endpoint's logic."""
+
+    @contextmanager
+    def expect(number: int):
+        with CaptureQueriesContext(connection) as context:
+            yield context
+        sqls = [q["sql"] for q in context.captured_queries]
+        counted = [sql for sql in sqls if sql.split()[0].upper() not in ("BEGIN", "COMMIT")]
+        assert len(counted) == number, "\n".join(counted)
+
+    return expect

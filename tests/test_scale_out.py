@@ -148,6 +148,32 @@ def test_revocation_at_a_is_refused_by_b_at_once(stack):
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
+ROTATE_SECRET = """
+from oauthcore.models import Client
+client = Client.objects.get(client_id={client_id!r})
+print(client.set_new_secret())
+client.save()
+"""
+
+
+def test_a_secret_rotated_elsewhere_is_refused_by_every_worker_at_once(stack):
+    for server in (stack.a, stack.b):  # every worker remembers the client (2 workers each)
+        for _ in range(6):
+            client_token(server, stack)
+    old = dict(stack.service)
+    script = ROTATE_SECRET.format(client_id=old["client_id"])
+    printed = stack.manage("shell", "-c", script)  # a third process saves the client
+    stack.service["client_secret"] = printed.strip().splitlines()[-1]
+
+    for server in (stack.a, stack.b):
+        for _ in range(4):  # no wait: the new clients version is in Redis (4 + 4 failures stay
+            # under RATE_LIMIT_FAILURES)
+            response = token_request(server, old, grant_type="client_credentials")
+            assert response.status_code == HTTPStatus.UNAUTHORIZED
+            assert response.json()["error"] == "invalid_client"
+            assert client_token(server, stack)
+
+
 def test_bounded_load_on_both_servers(stack):
     web = stack.create_client(
         "Load web",

@@ -17,7 +17,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from oauthcore import adapter, errors, id_tokens
+from oauthcore import adapter, clients, errors, id_tokens
 from oauthcore.models import Client
 from oauthcore.views import base
 
@@ -44,7 +44,7 @@ def _client(client_id: str | None, hint: dict | None) -> Client | None:
     name = client_id or audience
     if not name:
         return None
-    client = Client.objects.active().filter(client_id=name).first()
+    client = clients.find(name)
     if client is None:
         raise errors.InvalidRequest("Unknown or inactive client.")
     return client

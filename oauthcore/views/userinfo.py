@@ -13,9 +13,8 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from oauthcore import adapter, errors
+from oauthcore import adapter, clients, errors
 from oauthcore.decorators import authenticate, bearer_error
-from oauthcore.models import Client
 from oauthcore.views.base import no_store
 
 PREFLIGHT_MAX_AGE = 600
@@ -31,7 +30,7 @@ def origin_of(uri: str) -> str | None:
 
 def client_allows_origin(client_id: str, origin: str) -> bool:
     """Tell whether ``origin`` is the origin of one of the client's redirect URIs."""
-    client = Client.objects.active().filter(client_id=client_id).only("redirect_uris").first()
+    client = clients.find(client_id)
     return client is not None and origin.lower() in {origin_of(u) for u in client.redirect_uris}
 
 
