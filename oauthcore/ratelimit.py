@@ -120,7 +120,7 @@ def record_failure(keys: list[str], *, now: float | None = None) -> None:
 
 
 def _counted(error: errors.OAuthError, keys: list[str], client_id: str | None) -> list[str]:
-    """Return the keys a failure counts on (one query: is the client confidential?).
+    """Return the keys a failure counts on (is the client confidential?).
 
     A wrong secret counts on the address and, for a confidential client, on the client: a
     public client has no secret to guess, so counting it would only let anyone lock it out.

@@ -2,7 +2,8 @@
 
 What a client's owner changes (secret, grant types, scopes, deactivation, deletion) is honoured on
 the very next request; a change that nothing announces (a queryset ``update()``) within the TTL.
-Another process sees the change through the shared cache: tests/test_scale_out.py.
+Another process sees the change through the shared cache: tests/test_scale_out.py; a client read
+while its change is uncommitted is read again after: tests/test_races.py.
 """
 
 import time

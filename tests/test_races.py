@@ -1,4 +1,7 @@
-"""Concurrent use of one code or one refresh token: exactly one winner, never a 500 (PostgreSQL)."""
+"""Concurrent use of one code or one refresh token: exactly one winner, never a 500 (PostgreSQL).
+
+Also: a client read by another connection while its rotation is uncommitted is not trusted after.
+"""
 
 import threading
 from collections import Counter
@@ -6,7 +9,7 @@ from http import HTTPStatus
 
 import jwt
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client as HttpClient
 from django.urls import reverse
 
@@ -102,3 +105,30 @@ def test_one_refresh_token_used_at_once_by_many(client, app, round_):
     assert (
         post_token(client, again, **basic_auth(app.client_id)).status_code == HTTPStatus.BAD_REQUEST
     )
+
+
+def test_a_client_read_during_an_uncommitted_rotation_is_read_again_after_it_commits(app):
+    """Another process reads (and remembers) the old row while the rotation is uncommitted."""
+    data = {"grant_type": "client_credentials"}
+
+    def from_another_connection():
+        responses = []
+
+        def run():
+            try:
+                responses.append(post_token(HttpClient(), data, **basic_auth(app.client_id)))
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+        return responses[0]
+
+    with transaction.atomic():
+        app.set_new_secret()
+        app.save()
+        assert from_another_connection().status_code == HTTPStatus.OK  # the committed row
+    response = from_another_connection()
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert response.json()["error"] == "invalid_client"
