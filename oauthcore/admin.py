@@ -25,22 +25,21 @@ from oauthcore.models import (
 SECRET_FIELDS = ["secret_hash", "previous_secret_hash", "previous_secret_expires_at", "updated_at"]
 
 
-class ConfirmMixin:
-    """Render a small confirmation form page in the admin's look."""
+class PageMixin:
+    """Render a small page in the admin's look: a confirmation form, or what follows one."""
 
-    def confirm_page(self, request, *, form, title, obj=None):
-        context = {
+    def render_page(self, request, *, title, obj=None, template="confirm.html", **context):
+        context |= {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "original": obj,
             "title": title,
-            "form": form,
         }
-        return TemplateResponse(request, "admin/oauthcore/confirm.html", context)
+        return TemplateResponse(request, f"admin/oauthcore/{template}", context)
 
 
 @admin.register(Client)
-class ClientAdmin(ConfirmMixin, admin.ModelAdmin):
+class ClientAdmin(PageMixin, admin.ModelAdmin):
     form = forms.ClientForm
     list_display = ("name", "client_id", "client_type", "grant_list", "is_active", "created_at")
     list_filter = ("client_type", "is_active")
@@ -114,15 +113,11 @@ class ClientAdmin(ConfirmMixin, admin.ModelAdmin):
 
     def secret_page(self, request, obj, secret):
         """Show a new secret, the one time it is readable; nothing stores it in clear."""
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "original": obj,
-            "title": _("Client secret of %s") % obj,
-            "secret": secret,
-        }
+        title = _("Client secret of %s") % obj
         # admin_view() already marks every admin response no-store (never_cache).
-        return TemplateResponse(request, "admin/oauthcore/client_secret.html", context)
+        return self.render_page(
+            request, title=title, obj=obj, template="client_secret.html", secret=secret
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.rotate_secret_view)
@@ -148,7 +143,7 @@ class ClientAdmin(ConfirmMixin, admin.ModelAdmin):
         form = forms.RotateSecretForm(request.POST if request.method == "POST" else None)
         if not form.is_valid():
             title = _("Rotate the secret of %s") % obj
-            return self.confirm_page(request, form=form, title=title, obj=obj)
+            return self.render_page(request, form=form, title=title, obj=obj)
         with transaction.atomic():
             obj = Client.objects.select_for_update().get(pk=obj.pk)
             secret = obj.set_new_secret(keep_previous_for=form.grace_period())
@@ -182,7 +177,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SigningKey)
-class SigningKeyAdmin(ConfirmMixin, ReadOnlyAdmin):
+class SigningKeyAdmin(PageMixin, ReadOnlyAdmin):
     change_list_template = "admin/oauthcore/signingkey/change_list.html"
     list_display = (
         "kid",
@@ -215,7 +210,7 @@ class SigningKeyAdmin(ConfirmMixin, ReadOnlyAdmin):
             return HttpResponseRedirect(changelist)
         form = forms.RotateKeyForm(request.POST if request.method == "POST" else None)
         if not form.is_valid():
-            return self.confirm_page(request, form=form, title=_("Rotate the signing key"))
+            return self.render_page(request, form=form, title=_("Rotate the signing key"))
         row = keys.rotate(form.cleaned_data["algorithm"] or None, by=request.user)
         self.log_addition(request, row, [{"added": {}}])
         message = _("Key %(kid)s (%(alg)s) signs from now on; the old one stays published.")

@@ -115,7 +115,7 @@ def _saved_in_this_transaction() -> bool:
     return any(func is forget for _, func, *_ in transaction.get_connection().run_on_commit)
 
 
-def forget(**kwargs: Any) -> None:
+def forget() -> None:
     """Make every process sharing the cache read clients afresh (a client changed)."""
     _remembered.clear()
     cache.set(VERSION, uuid.uuid4().hex, None)
