@@ -205,8 +205,9 @@ def _deploy_risks() -> list[tuple[bool, str, str, str]]:
         (not conf.RATE_LIMIT_ENABLED, "W017",
          "OAUTHCORE['RATE_LIMIT_ENABLED'] is off: client secrets and codes can be guessed freely.",
          "Keep rate limiting on; tune RATE_LIMIT_FAILURES and RATE_LIMIT_WINDOW instead."),
-        (uses_cache and cache == LOCMEM_CACHE, "W018",
-         "The default cache is local memory: revocations and failed-attempt counters are per process.",
+        ((uses_cache or conf.CLIENT_CACHE_TTL) and cache == LOCMEM_CACHE, "W018",
+         "The default cache is local memory: revocations, client changes and failed-attempt "
+         "counters are per process.",
          "Use a shared cache such as Redis when several processes serve requests."),
         (uses_cache and cache == DUMMY_CACHE, "W019",
          "The default cache stores nothing: rate limiting has no effect and every token check "

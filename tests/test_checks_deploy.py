@@ -80,8 +80,14 @@ def test_the_limit_itself_is_accepted(configure, code):
 def test_a_cache_that_is_not_shared(configure, settings, backend, code):
     settings.CACHES = {"default": {"BACKEND": backend}}
     assert deploy_ids() == [f"oauthcore.{code}"]
-    configure(CHECK_REVOKED_TOKENS=False, RATE_LIMIT_ENABLED=False)
+    configure(CHECK_REVOKED_TOKENS=False, RATE_LIMIT_ENABLED=False, CLIENT_CACHE_TTL=timedelta(0))
     assert deploy_ids() == ["oauthcore.W016", "oauthcore.W017"]  # the cache no longer matters
+
+
+def test_remembered_clients_alone_need_a_shared_cache(configure, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    configure(CHECK_REVOKED_TOKENS=False, RATE_LIMIT_ENABLED=False)
+    assert deploy_ids() == ["oauthcore.W016", "oauthcore.W017", "oauthcore.W018"]
 
 
 def test_invalid_settings_are_reported_once(configure):
