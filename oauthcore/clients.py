@@ -6,8 +6,8 @@ only). Every failure looks the same, so a caller cannot tell an unknown client f
 Each process remembers the clients it looked up (``CLIENT_CACHE_TTL``), so the token endpoint
 makes no query for the client. A remembered client is used only while the shared cache holds the
 same "clients version" as when it was read: saving or deleting any client (its secret rotated, a
-redirect URI added, deactivated) stores a new version, at once and again when the transaction
-commits, so every process sharing the cache (Redis) reads the client afresh on its next request.
+redirect URI added, deactivated) stores a new version when its transaction commits, so every
+process sharing the cache (Redis) reads the client afresh on its next request.
 The TTL bounds what nothing announces: a queryset ``update()`` or SQL, or processes that do not
 share a cache (the local-memory cache with several processes; docs/deployment.md).
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
+import logging
 import time
 import uuid
 from typing import Any
@@ -30,6 +31,7 @@ from oauthcore import crypto, errors
 from oauthcore.conf import oauth_settings
 from oauthcore.models import Client
 
+logger = logging.getLogger(__name__)
 MAX_CLIENT_ID_LENGTH = 100  # Client.client_id max_length
 # The hash of no real secret: checked against for an unknown client so it costs the same work.
 UNKNOWN_CLIENT_HASH = crypto.hash_token("oauthcore: no such client")
@@ -80,11 +82,19 @@ def _read(client_id: str) -> Client | None:
 
 
 def _version() -> str | None:
-    """Return the clients version in the shared cache, starting one if it has none."""
-    version = cache.get(VERSION)
-    if version is None:
-        cache.add(VERSION, uuid.uuid4().hex, None)
-        version = cache.get(VERSION)  # still None with a dummy cache: nothing is remembered
+    """Return the clients version in the shared cache, starting one if it has none.
+
+    None when the cache cannot tell (a dummy cache, an unreachable Redis): then every client is
+    read from the database and nothing is remembered.
+    """
+    try:
+        version = cache.get(VERSION)
+        if version is None:
+            cache.add(VERSION, uuid.uuid4().hex, None)
+            version = cache.get(VERSION)
+    except Exception:  # redis.ConnectionError, django-redis ConnectionInterrupted, ...
+        logger.warning("Cache unreachable: clients are read from the database.")
+        return None
     return version
 
 
@@ -122,8 +132,10 @@ def forget() -> None:
 
 
 def _changed(**kwargs: Any) -> None:
-    forget()  # at once, so this transaction reads what it wrote,
-    transaction.on_commit(forget)  # and after commit, so no process keeps what it read before
+    _remembered.clear()  # this process, at once (this transaction remembers nothing more)
+    # Every process, once committed; an unreachable cache is logged, not raised: the row is
+    # saved, and other processes trust their copies for at most CLIENT_CACHE_TTL.
+    transaction.on_commit(forget, robust=True)
 
 
 def connect() -> None:

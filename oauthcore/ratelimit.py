@@ -7,7 +7,9 @@ client; a wrong code, refresh token or PKCE verifier of a public client to the a
 from that address is refused with 429 until the window, which starts at the first failure, ends:
 the right secret too, or guessing would go on. Nothing is locked for good.
 
-Costs: a request reads both counters in one ``get_many``; only a failure writes. Counts are exact
+Costs: a request reads both counters in one ``get_many``; only a failure writes. When the cache
+cannot be reached, limited requests are answered ``temporarily_unavailable`` (503), never let
+through uncounted. Counts are exact
 under parallel failures (``cache.add`` then ``cache.incr``: atomic with Redis and memcached, under
 a lock with the local-memory cache, which counts per process). A failure that finds its counter
 already over the limit is itself answered with 429, so at most ``RATE_LIMIT_FAILURES`` failures
@@ -20,6 +22,7 @@ counter.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from collections.abc import Iterator
@@ -32,6 +35,7 @@ from django.core.exceptions import BadRequest, SuspiciousOperation
 from oauthcore import clients, errors
 from oauthcore.conf import oauth_settings
 
+logger = logging.getLogger(__name__)
 PREFIX = "oauthcore:ratelimit:"
 # A counter holds (window start in whole seconds) * SCALE + failures: one key, one incr. It stays
 # below 2**53, as django-redis's incr goes through a Lua number (a double).
@@ -94,9 +98,22 @@ def _retry_after(values: list[int], now: float) -> int | None:
     return max(1, math.ceil(max(ends) - now)) if ends else None
 
 
+@contextmanager
+def _reachable_cache() -> Iterator[None]:
+    """Answer ``temporarily_unavailable`` (503) when the cache cannot count: no uncounted guesses."""
+    try:
+        yield
+    except errors.OAuthError:
+        raise
+    except Exception as e:  # redis.ConnectionError, django-redis ConnectionInterrupted, ...
+        logger.warning("Cache unreachable: rate-limited requests are refused.")
+        raise errors.TemporarilyUnavailable("The service is temporarily unavailable.") from e
+
+
 def check(keys: list[str], *, now: float | None = None) -> None:
     """Raise ``TooManyAttempts`` if a counter of ``keys`` is full (one cache round trip)."""
-    values = [value for value in cache.get_many(keys).values() if isinstance(value, int)]
+    with _reachable_cache():
+        values = [value for value in cache.get_many(keys).values() if isinstance(value, int)]
     retry_after = _retry_after(values, time.time() if now is None else now)
     if retry_after is not None:
         raise TooManyAttempts(retry_after)
@@ -107,12 +124,13 @@ def record_failure(keys: list[str], *, now: float | None = None) -> None:
     now = time.time() if now is None else now
     values = []
     for key in keys:
-        # Rounded up, the window never ends before the cache lets the key expire.
-        cache.add(key, math.ceil(now) * SCALE, _window())
-        try:
-            values.append(cache.incr(key))
-        except ValueError:  # expired between add and incr, or a cache that stores nothing
-            continue
+        with _reachable_cache():
+            # Rounded up, the window never ends before the cache lets the key expire.
+            cache.add(key, math.ceil(now) * SCALE, _window())
+            try:
+                values.append(cache.incr(key))
+            except ValueError:  # expired between add and incr, or a cache that stores nothing
+                continue
     over = [value for value in values if value % SCALE > oauth_settings.RATE_LIMIT_FAILURES]
     retry_after = _retry_after(over, now)
     if retry_after is not None:

@@ -17,6 +17,7 @@ Also here: revoking what a client presents (RFC 7009) and everything a user gave
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterable
@@ -24,11 +25,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from oauthcore import signals
 
+logger = logging.getLogger(__name__)
 PREFIX = "oauthcore:revoked:"
 MARKER = "oauthcore:revoked:loaded"
 CLIENTS = "oauthcore:clients-revoked"
@@ -93,15 +95,35 @@ def _deactivated_clients() -> dict[str, float]:
     return _local["clients"]
 
 
+def _denied(deactivated: float | None, issued_at: float | None) -> bool:
+    return deactivated is not None and (issued_at is None or issued_at <= deactivated)
+
+
+def _is_denied_in_database(jti: str, client_id: str | None, issued_at: float | None) -> bool:
+    from oauthcore.models import Client, RevokedAccessToken
+
+    if client_id is not None:
+        row = Client.objects.filter(client_id=client_id).values_list("deactivated_at")[:1]
+        at = next(iter(row), (None,))[0]
+        if _denied(at.timestamp() if at else None, issued_at):
+            return True
+    return RevokedAccessToken.objects.filter(jti=jti).exists()
+
+
 def is_denied(jti: str, *, client_id: str | None = None, issued_at: float | None = None) -> bool:
     """Tell whether an access token was revoked: its ``jti``, or its client since ``issued_at``.
 
     One cache ``get`` (plus, once an interval per process, a reread of the deactivated clients).
+    When the cache cannot be reached, the database (the truth) answers, in up to two queries.
     """
-    deactivated = _deactivated_clients().get(client_id) if client_id is not None else None
-    if deactivated is not None and (issued_at is None or issued_at <= deactivated):
-        return True
-    return cache.get(PREFIX + jti) is not None
+    try:
+        deactivated = _deactivated_clients().get(client_id) if client_id is not None else None
+        return _denied(deactivated, issued_at) or cache.get(PREFIX + jti) is not None
+    except DatabaseError:
+        raise
+    except Exception:  # redis.ConnectionError, django-redis ConnectionInterrupted, ...
+        logger.warning("Cache unreachable: revoked tokens are looked up in the database.")
+        return _is_denied_in_database(jti, client_id, issued_at)
 
 
 def is_token_denied(claims: dict[str, Any]) -> bool:

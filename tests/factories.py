@@ -59,6 +59,13 @@ class ConsentFactory(factory.django.DjangoModelFactory):
 
 VERIFIER = "v" * 43 + "-._~0123456789"  # a valid PKCE code_verifier (RFC 7636 4.1)
 REDIRECT_URI = "https://app.example.com/callback"
+# A Redis cache nothing answers: a cache outage.
+UNREACHABLE_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:9/0",  # nothing listens there
+    }
+}
 
 
 def make_code(

@@ -14,7 +14,7 @@ import pytest
 from django.db import transaction
 
 from oauthcore.models import Client
-from tests.factories import DEMO_SECRET, basic_auth, post_token
+from tests.factories import DEMO_SECRET, UNREACHABLE_REDIS, basic_auth, post_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("keys_cached")]
 CLIENT_CREDENTIALS = {"grant_type": "client_credentials", "scope": "read:profile"}
@@ -116,3 +116,21 @@ def test_a_dummy_cache_remembers_nothing(client, warm, settings, django_assert_n
         assert token(client, warm).status_code == HTTPStatus.OK
     with django_assert_num_queries(1):
         assert token(client, warm).status_code == HTTPStatus.OK
+
+
+def test_an_unreachable_cache_reads_clients_from_the_database(
+    client, client_app, settings, django_assert_num_queries, caplog
+):
+    settings.CACHES = UNREACHABLE_REDIS
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "RATE_LIMIT_ENABLED": False}  # it needs the cache
+    assert token(client, client_app).status_code == HTTPStatus.OK  # the signing keys are read
+    for _ in range(2):  # nothing remembered: the client is read every time
+        with django_assert_num_queries(1):
+            assert token(client, client_app).status_code == HTTPStatus.OK
+    assert "Cache unreachable: clients are read from the database." in caplog.text
+    new_secret = client_app.set_new_secret()
+    client_app.save()  # saved; the change could not be announced, which is logged
+    assert "on_commit" in caplog.text
+    response = token(client, client_app)
+    assert error_of(response) == (HTTPStatus.UNAUTHORIZED, "invalid_client")
+    assert token(client, client_app, new_secret).status_code == HTTPStatus.OK

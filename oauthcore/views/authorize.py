@@ -24,6 +24,8 @@ class AuthorizeView(TemplateResponseMixin, View):
             ratelimit.check_address(request)
         except ratelimit.TooManyAttempts as error:
             return self.limited_page(request, error)
+        except errors.TemporarilyUnavailable as error:  # the cache cannot count
+            return self.unavailable_page(request, error)
         return super().dispatch(request, *args, **kwargs)
 
     def error_page(self, request, error):
@@ -32,6 +34,8 @@ class AuthorizeView(TemplateResponseMixin, View):
             ratelimit.count_address_failure(request)
         except ratelimit.TooManyAttempts as limited:
             return self.limited_page(request, limited)
+        except errors.TemporarilyUnavailable as unavailable:  # the cache cannot count
+            return self.unavailable_page(request, unavailable)
         return base.error_page(request, error)
 
     def limited_page(self, request, error):
@@ -69,9 +73,9 @@ class AuthorizeView(TemplateResponseMixin, View):
             error = base.unavailable(request)
             return base.redirect_error(error, redirect_uri=target.redirect_uri, state=target.state)
 
-    def unavailable_page(self, request):
-        """Answer 503 with the error page: the database failed before the client was known."""
-        response = base.error_page(request, base.unavailable(request))
+    def unavailable_page(self, request, error: errors.TemporarilyUnavailable | None = None):
+        """Answer 503 with the error page: the database or cache failed before the client was known."""
+        response = base.error_page(request, error or base.unavailable(request))
         response.status_code = errors.TemporarilyUnavailable.status
         return response
 

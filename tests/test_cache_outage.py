@@ -1,0 +1,78 @@
+"""An unreachable cache (Redis down): answers stay right and stay OAuth errors, never a 500.
+
+The API asks the database, the truth, whether a token was revoked; rate-limited endpoints refuse
+with temporarily_unavailable (503) rather than let guesses through uncounted; clients are read
+from the database (tests/test_client_cache.py).
+"""
+
+import time
+from http import HTTPStatus
+from urllib.parse import urlencode
+
+import pytest
+from django.urls import reverse
+
+from oauthcore import revocation
+from tests import factories
+from tests.factories import UNREACHABLE_REDIS, basic_auth, post_token, redeem
+
+pytestmark = pytest.mark.django_db(transaction=True)
+API = "/api/contacts/"
+
+
+def api(http, access_token):
+    return http.get(API, HTTP_AUTHORIZATION=f"Bearer {access_token}")
+
+
+@pytest.fixture
+def issued(client, client_app, user):
+    """Two access tokens of the user, issued while the cache works; the second one revoked."""
+    kept, revoked = (
+        redeem(client, client_app, user, scope="read:contacts").json()["access_token"]
+        for _ in range(2)
+    )
+    data = {"token": revoked, "token_type_hint": "access_token"}
+    body = urlencode(data)
+    form = "application/x-www-form-urlencoded"
+    extra = basic_auth(client_app.client_id)
+    response = client.post(reverse("oauthcore:revoke"), body, content_type=form, **extra)
+    assert response.status_code == HTTPStatus.OK
+    return kept, revoked
+
+
+def test_the_api_asks_the_database_which_tokens_are_revoked(client, issued, settings, caplog):
+    kept, revoked = issued
+    settings.CACHES = UNREACHABLE_REDIS
+    assert api(client, kept).status_code == HTTPStatus.OK
+    response = api(client, revoked)
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+    assert 'error="invalid_token"' in response["WWW-Authenticate"]
+    assert "Cache unreachable: revoked tokens are looked up in the database." in caplog.text
+
+
+def test_tokens_of_a_deactivated_client_stay_refused(client, client_app, issued, settings):
+    kept, _ = issued
+    client_app.is_active = False
+    client_app.save()
+    settings.CACHES = UNREACHABLE_REDIS
+    time.sleep(revocation.LOCAL_REFRESH_INTERVAL)  # this process's copy of the list is now stale
+    assert api(client, kept).status_code == HTTPStatus.UNAUTHORIZED
+
+
+def test_the_token_endpoint_answers_temporarily_unavailable(client, client_app, settings):
+    settings.CACHES = UNREACHABLE_REDIS
+    data = {"grant_type": "client_credentials", "scope": "read:profile"}
+    response = post_token(client, data, **basic_auth(client_app.client_id))
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "temporarily_unavailable"
+
+
+def test_authorize_shows_temporarily_unavailable(client, client_app, user, settings):
+    """Before the client and its redirect URI are verified, the answer is a page (503)."""
+    client.force_login(user)
+    settings.CACHES = UNREACHABLE_REDIS
+    params = factories.authorize_params(client_app, scope="read:profile")
+    response = client.get(reverse("oauthcore:authorize") + "?" + urlencode(params))
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert "Error code: temporarily_unavailable" in response.content.decode()
