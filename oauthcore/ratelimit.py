@@ -7,16 +7,15 @@ client; a wrong code, refresh token or PKCE verifier of a public client to the a
 from that address is refused with 429 until the window, which starts at the first failure, ends:
 the right secret too, or guessing would go on. Nothing is locked for good.
 
-Costs: a request reads both counters in one ``get_many``; only a failure writes. When the cache
-cannot be reached, limited requests are answered ``temporarily_unavailable`` (503), never let
-through uncounted. Counts are exact
+Costs: a request reads both counters in one ``get_many``; only a failure writes. Counts are exact
 under parallel failures (``cache.add`` then ``cache.incr``: atomic with Redis and memcached, under
 a lock with the local-memory cache, which counts per process). A failure that finds its counter
 already over the limit is itself answered with 429, so at most ``RATE_LIMIT_FAILURES`` failures
 are ever told apart from a success, though requests already past the check when the limit is
-reached are still verified. Behind a proxy, set ``REMOTE_ADDR`` to the client's address (e.g.
-with a middleware that trusts your proxy's header): otherwise every request shares the proxy's
-counter.
+reached are still verified. When the cache cannot be reached, limited requests are answered
+``temporarily_unavailable`` (503): never let through uncounted. Behind a proxy, set
+``REMOTE_ADDR`` to the client's address (e.g. with a middleware that trusts your proxy's header):
+otherwise every request shares the proxy's counter.
 """
 
 from __future__ import annotations
