@@ -121,3 +121,35 @@ def test_api_call_and_documents_need_no_query(client, tokens, url, django_assert
     with django_assert_num_queries(0):
         response = client.get(url, **auth)
     assert response.status_code == HTTPStatus.OK
+
+
+def test_userinfo_reads_only_the_user(client, client_app, user, django_assert_num_queries):
+    body = redeem(client, client_app, user, scope="openid profile").json()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {body['access_token']}"}
+    origin = {"HTTP_ORIGIN": "https://app.example.com"}  # CORS: the client is remembered
+    client.get(reverse("oauthcore:userinfo"), **auth)  # warm-up: the signing keys
+    with django_assert_num_queries(1):  # the user
+        response = client.get(reverse("oauthcore:userinfo"), **auth, **origin)
+    assert response.status_code == HTTPStatus.OK
+    assert response["Access-Control-Allow-Origin"] == "https://app.example.com"
+
+
+def test_connected_apps_page(client, user, tokens, django_assert_num_queries):
+    client.force_login(user)
+    # session; user; when each client last got a refresh token; the consents with their clients
+    with django_assert_num_queries(4):
+        response = client.get(reverse("oauthcore:connected-apps"))
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_logout_confirmation_page(client, user, tokens, django_assert_num_queries):
+    client.force_login(user)
+    with django_assert_num_queries(2):  # session; user
+        response = client.get(reverse("oauthcore:end-session"))
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_health_is_one_trivial_query(client, django_assert_num_queries):
+    with django_assert_num_queries(1):  # SELECT 1
+        response = client.get(reverse("oauthcore:health"))
+    assert response.status_code == HTTPStatus.OK
