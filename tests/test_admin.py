@@ -5,7 +5,6 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,13 +16,6 @@ pytestmark = pytest.mark.django_db
 
 ADD_URL = reverse("admin:oauthcore_client_add")
 SECRET = re.compile(r'<code id="client-secret">([^<]+)</code>')
-
-
-@pytest.fixture
-def admin_client(client):
-    admin = get_user_model().objects.create_superuser("admin", "admin@example.com", "pw")
-    client.force_login(admin)
-    return client
 
 
 def client_form(**overrides):

@@ -19,17 +19,6 @@ CONSENTS = reverse("admin:oauthcore_consent_changelist")
 
 
 @pytest.fixture
-def admin_user(db):
-    return get_user_model().objects.create_superuser("admin", "admin@example.com", "pw")
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def sent():
     """Record (signal name, kwargs) of the revocation signals sent during the test."""
     calls, receivers = [], {}

@@ -5,7 +5,6 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -21,17 +20,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def audit_on(settings):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "AUDIT_LOG": True}
-
-
-@pytest.fixture
-def admin_user(db):
-    return get_user_model().objects.create_superuser("admin", "admin@example.com", "pw")
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
 
 
 def events():

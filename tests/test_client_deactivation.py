@@ -6,7 +6,6 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
@@ -17,17 +16,6 @@ from tests import factories
 from tests.factories import basic_auth, post_token, redeem
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_user(db):
-    return get_user_model().objects.create_superuser("admin", "admin@example.com", "pw")
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
 
 
 @pytest.fixture

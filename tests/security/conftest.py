@@ -1,7 +1,6 @@
 """Fixtures of the hostile suite: a signed-in victim who already trusts the client."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from tests import factories
 
@@ -14,13 +13,6 @@ def victim(client, user, client_app):
     may ask: any request that gets past a check is answered with a code at once."""
     factories.ConsentFactory(user=user, client=client_app, scopes=ALL_SCOPES)
     client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def admin_client(client):
-    admin = get_user_model().objects.create_superuser("admin", "admin@example.com", "pw")
-    client.force_login(admin)
     return client
 
 
