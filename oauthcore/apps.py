@@ -12,12 +12,17 @@ class OAuthCoreConfig(AppConfig):
         from oauthcore import (
             checks,  # noqa: F401 - registers the system checks
             clients,
+            generation,
             request_context,
+            revocation,
         )
         from oauthcore import logging as oauthcore_logging
         from oauthcore.contrib.rest_framework import checks as drf_checks  # noqa: F401
+        from oauthcore.models import SigningKey
 
         clients.connect()  # a saved client is read afresh by every process
+        generation.connect(SigningKey)  # a key saved or deleted is reread by every process
+        revocation.connect()  # a deleted client or consent takes its tokens along
         request_context.connect()  # the client's address, for logs and audit rows
         oauthcore_logging.connect()  # structured logs of the signals
         oauthcore_audit.connect()  # AuditEvent rows of the signals, when AUDIT_LOG is on

@@ -4,12 +4,10 @@ Methods: ``client_secret_basic``, ``client_secret_post`` and ``none`` (public cl
 only). Every failure looks the same, so a caller cannot tell an unknown client from a bad secret.
 
 Each process remembers the clients it looked up (``CLIENT_CACHE_TTL``), so the token endpoint
-makes no query for the client. A remembered client is used only while the shared cache holds the
-same "clients version" as when it was read: saving or deleting any client (its secret rotated, a
-redirect URI added, deactivated) stores a new version when its transaction commits, so every
-process sharing the cache (Redis) reads the client afresh on its next request.
-The TTL bounds what nothing announces: a queryset ``update()`` or SQL, or processes that do not
-share a cache (the local-memory cache with several processes; docs/deployment.md).
+makes no query for the client. A remembered client is used only while the generation is the one
+it was read at (``generation.py``): saving or deleting any client (its secret rotated, a redirect
+URI added, deactivated) moves it, so every process reads the client afresh within
+``SYNC_INTERVAL``. The TTL bounds what nothing announces: a queryset ``update()`` or raw SQL.
 """
 
 from __future__ import annotations
@@ -17,28 +15,22 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import logging
 import time
-import uuid
 from typing import Any
 from urllib.parse import unquote_plus
 
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from oauthcore import crypto, errors
+from oauthcore import crypto, errors, generation
 from oauthcore.conf import oauth_settings
 from oauthcore.models import Client
 
-logger = logging.getLogger(__name__)
 MAX_CLIENT_ID_LENGTH = 100  # Client.client_id max_length
 # The hash of no real secret: checked against for an unknown client so it costs the same work.
 UNKNOWN_CLIENT_HASH = crypto.hash_token("oauthcore: no such client")
-VERSION = "oauthcore:clients-version"
 MAX_REMEMBERED = 1000
-# client_id -> (clients version, monotonic time read, the client as read)
-_remembered: dict[str, tuple[str, float, Client]] = {}
+# client_id -> (generation, monotonic time read, the client as read)
+_remembered: dict[str, tuple[int, float, Client]] = {}
 
 
 def failure(*, basic: bool) -> errors.InvalidClient:
@@ -81,67 +73,38 @@ def _read(client_id: str) -> Client | None:
     return next(iter(Client.objects.active().filter(client_id=client_id)[:1]), None)
 
 
-def _version() -> str | None:
-    """Return the clients version in the shared cache, starting one if it has none.
-
-    None when the cache cannot tell (a dummy cache, an unreachable Redis): then every client is
-    read from the database and nothing is remembered.
-    """
-    try:
-        version = cache.get(VERSION)
-        if version is None:
-            cache.add(VERSION, uuid.uuid4().hex, None)
-            version = cache.get(VERSION)
-    except Exception:  # redis.ConnectionError, django-redis ConnectionInterrupted, ...
-        logger.warning("Cache unreachable: clients are read from the database.")
-        return None
-    return version
-
-
 def find(client_id: str | None) -> Client | None:
     """Return the active client named ``client_id``, or None.
 
-    One cache ``get``, and one query when this process has no current copy of the client.
+    One query when this process has no current copy of the client, else none.
     """
     if not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH or not client_id.isprintable():
         return None
     ttl = oauth_settings.CLIENT_CACHE_TTL.total_seconds()
     if ttl <= 0:
         return _read(client_id)
-    version, now = _version(), time.monotonic()
+    version, now = generation.current(), time.monotonic()
     remembered = _remembered.get(client_id)
     if remembered and remembered[0] == version and now - remembered[1] < ttl:
         return copy.copy(remembered[2])
     client = _read(client_id)
-    if client is not None and version is not None and not _saved_in_this_transaction():
+    if client is not None and version is not None:  # None: this transaction changed something
         if len(_remembered) >= MAX_REMEMBERED:
             _remembered.clear()
         _remembered[client_id] = (version, now, copy.copy(client))
     return client
 
 
-def _saved_in_this_transaction() -> bool:
-    """Tell whether the open transaction saved a client: what it reads may yet be rolled back."""
-    return any(func is forget for _, func, *_ in transaction.get_connection().run_on_commit)
-
-
-def forget() -> None:
-    """Make every process sharing the cache read clients afresh (a client changed)."""
+def forget(**kwargs: Any) -> None:
+    """Forget the clients this process remembers (a client changed here)."""
     _remembered.clear()
-    cache.set(VERSION, uuid.uuid4().hex, None)
-
-
-def _changed(**kwargs: Any) -> None:
-    _remembered.clear()  # this process, at once (this transaction remembers nothing more)
-    # Every process, once committed; an unreachable cache is logged, not raised: the row is
-    # saved, and other processes trust their copies for at most CLIENT_CACHE_TTL.
-    transaction.on_commit(forget, robust=True)
 
 
 def connect() -> None:
-    """Forget remembered clients whenever a client is saved or deleted."""
-    post_save.connect(_changed, sender=Client, dispatch_uid="oauthcore.clients.saved")
-    post_delete.connect(_changed, sender=Client, dispatch_uid="oauthcore.clients.deleted")
+    """Forget remembered clients, here at once and everywhere else, when a client changes."""
+    generation.connect(Client)
+    post_save.connect(forget, sender=Client, dispatch_uid="oauthcore.clients.saved")
+    post_delete.connect(forget, sender=Client, dispatch_uid="oauthcore.clients.deleted")
 
 
 def verify(client: Client | None, secret: str | None, *, basic: bool) -> Client:

@@ -41,9 +41,13 @@ DEFAULTS: dict[str, Any] = {
     "HS256_SECRET": None,
     # How long a server process trusts its copy of the signing keys before reading them again.
     "KEY_CACHE_TTL": timedelta(seconds=30),
-    # How long a server process may use a client it read, unless a client is saved before (the
-    # shared cache tells every process); timedelta(0) reads the client on every request.
+    # How long a server process may use a client it read, unless the generation moves before;
+    # timedelta(0) reads the client on every request.
     "CLIENT_CACHE_TTL": timedelta(seconds=60),
+    # How often each process asks the database whether anything it copied changed (one query):
+    # the bound within which a revocation, client or consent change, or key rotation made
+    # anywhere is honoured by every process. timedelta(0) asks on every check.
+    "SYNC_INTERVAL": timedelta(seconds=1),
     # Tolerated clock difference when checking exp, nbf and iat.
     "CLOCK_SKEW": timedelta(seconds=30),
     # Bearer tokens longer than this many characters are refused before any decoding.
@@ -59,7 +63,7 @@ DEFAULTS: dict[str, Any] = {
     "JWKS_MIN_REFETCH_INTERVAL": timedelta(seconds=30),
     # Timeout of one JWKS fetch.
     "JWKS_FETCH_TIMEOUT": timedelta(seconds=5),
-    # Check the deny-list of revoked access tokens (one cache lookup per request).
+    # Check the deny-list of revoked access tokens (no query per request: see SYNC_INTERVAL).
     "CHECK_REVOKED_TOKENS": True,
     # Refuse (429) a client or IP address with too many failed attempts at the endpoints.
     "RATE_LIMIT_ENABLED": True,

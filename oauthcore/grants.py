@@ -126,7 +126,10 @@ def _redeem(client: Client, code: AuthorizationCode, now: datetime) -> dict[str,
     access = tokens.issue(**grant, scope=code.scope.split(), now=now)
     with transaction.atomic():
         claimed = AuthorizationCode.objects.filter(pk=code.pk, used_at__isnull=True).update(
-            used_at=now, family_id=family_id, access_token_jti=access.jti
+            used_at=now,
+            family_id=family_id,
+            access_token_jti=access.jti,
+            access_token_expires_at=access.expires_at,
         )
         if not claimed:
             return None
@@ -143,14 +146,12 @@ def _redeem(client: Client, code: AuthorizationCode, now: datetime) -> dict[str,
     return _with_id_token(_response(access, refresh), grant, **oidc)
 
 
-def _revoke_code_tokens(client: Client, code: AuthorizationCode, now: datetime) -> None:
+def _revoke_code_tokens(code: AuthorizationCode, now: datetime) -> None:
     """Revoke the tokens a replayed code was exchanged for (RFC 6749 4.1.2)."""
-    code.refresh_from_db(fields=["used_at", "family_id", "access_token_jti"])
+    code.refresh_from_db(fields=["family_id", "access_token_jti", "access_token_expires_at"])
     if code.family_id:
         revoke_family(code.family_id, now=now)
-    if code.access_token_jti and code.used_at:
-        expires_at = code.used_at + client.token_lifetime()
-        revocation.deny([(code.access_token_jti, expires_at)], now=now)
+    revocation.deny([(code.access_token_jti, code.access_token_expires_at)], now=now)
 
 
 def exchange_code(client: Client, params: Params, *, now: datetime | None = None) -> dict[str, Any]:
@@ -165,7 +166,7 @@ def exchange_code(client: Client, params: Params, *, now: datetime | None = None
         _check_user(client, code.user)
         if body := _redeem(client, code, now):
             return body
-    _revoke_code_tokens(client, code, now)
+    _revoke_code_tokens(code, now)
     raise errors.InvalidGrant("The authorization code was already used.")
 
 

@@ -2,8 +2,9 @@
 
 Keys come from (first match wins): ``HS256_SECRET``; ``SIGNING_KEYS`` (PEM in settings, files or
 the environment); the ``SigningKey`` table. Each process keeps the parsed keys for
-``KEY_CACHE_TTL`` and rereads them early when a token names a kid it does not know, so a
-``rotatekeys`` run anywhere reaches every process without a restart.
+``KEY_CACHE_TTL``, and rereads them early when the generation moved (a key saved or deleted
+anywhere: ``rotatekeys``, the admin; within ``SYNC_INTERVAL``) or when a token names a kid it
+does not know, so a rotation or a removed key reaches every process without a restart.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.db.models import Max
 from django.utils import timezone
 from jwt import algorithms
 
+from oauthcore import generation
 from oauthcore.conf import oauth_settings
 
 ASYMMETRIC_ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
@@ -47,6 +49,7 @@ class KeyRing:
     signing: Key | None
     by_kid: dict[str, Key] = field(default_factory=dict)
     loaded_at: float = 0.0
+    generation: int | None = None  # of the database when read; None: read it again next time
 
 
 def generate_private_key(algorithm: str):
@@ -232,12 +235,23 @@ def forget() -> None:
     _cache["ring"] = None
 
 
+def _from_database() -> bool:
+    return not (oauth_settings.HS256_SECRET or oauth_settings.SIGNING_KEYS)
+
+
 def ring() -> KeyRing:
-    """Return the trusted keys, reread after ``KEY_CACHE_TTL``."""
+    """Return the trusted keys, reread after ``KEY_CACHE_TTL`` or when the generation moved."""
     current = _cache["ring"]
     ttl = oauth_settings.KEY_CACHE_TTL.total_seconds()
-    if current is None or time.monotonic() - current.loaded_at >= ttl:
+    version = generation.current() if _from_database() else 0
+    if (
+        current is None
+        or time.monotonic() - current.loaded_at >= ttl
+        or version is None
+        or current.generation != version
+    ):
         current = _cache["ring"] = load()
+        current.generation = version
     return current
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -93,24 +93,27 @@ class Client(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        """Save; switching ``is_active`` off refuses every token issued so far (revocation.py).
+        """Save in one transaction with what it revokes; every process honours it (generation.py).
 
-        The conditional UPDATE detects the switch once, even with concurrent saves. A queryset
-        ``update(is_active=False)`` bypasses this: use ``save()`` or the admin.
+        Switching ``is_active`` off refuses the client's tokens (revocation.py); the conditional
+        UPDATE detects the switch once, even with concurrent saves. A queryset ``update()``
+        bypasses this: use ``save()`` or the admin.
         """
         now = timezone.now()
-        switched = bool(self.pk and not self.is_active) and (
-            Client.objects.filter(pk=self.pk, is_active=True).update(
-                is_active=False, deactivated_at=now
+        with transaction.atomic():
+            switched = bool(self.pk and not self.is_active) and (
+                Client.objects.filter(pk=self.pk, is_active=True).update(
+                    is_active=False, deactivated_at=now
+                )
             )
-        )
-        if switched:
-            self.deactivated_at = now
-        super().save(*args, **kwargs)
-        if switched:
-            from oauthcore import revocation
+            if switched:
+                self.deactivated_at = now
+            super().save(*args, **kwargs)
+            if switched:
+                from oauthcore import revocation
 
-            revocation.deactivate_client(self, now=now, by=getattr(self, "_deactivated_by", None))
+                by = getattr(self, "_deactivated_by", None)
+                revocation.deactivate_client(self, now=now, by=by)
 
     @property
     def is_public(self) -> bool:
@@ -177,6 +180,7 @@ class AuthorizationCode(models.Model):
     # The refresh-token family and access token issued from this code, revoked if it is replayed.
     family_id = models.UUIDField(null=True, blank=True)
     access_token_jti = models.CharField(max_length=64, blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
 
     objects = GrantQuerySet.as_manager()
 
@@ -256,12 +260,44 @@ class RevokedAccessToken(models.Model):
     jti = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField(db_index=True)
     revoked_at = models.DateTimeField(default=timezone.now)
+    # The ``Generation`` that recorded it: processes load only rows newer than their copy.
+    generation = models.BigIntegerField(default=0, db_index=True)
 
     class Meta:
         verbose_name = _("revoked access token")
 
     def __str__(self) -> str:
         return self.jti
+
+
+class DeletedClient(models.Model):
+    """The client_id of a deleted client, kept until every access token it got has expired."""
+
+    client_id = models.CharField(max_length=100, db_index=True)
+    deleted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("deleted client")
+
+    def __str__(self) -> str:
+        return self.client_id
+
+
+class Generation(models.Model):
+    """A counter moved by every change each server process must honour (``generation.py``).
+
+    One row: a revocation, a client saved or deleted, a consent deleted, a signing key changed.
+    """
+
+    value = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("generation")
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class SigningKeyQuerySet(models.QuerySet):

@@ -1,16 +1,12 @@
-"""The deny-list of revoked access tokens: the database is the truth, the cache the fast path.
+"""The deny-list of revoked access tokens, and revoking what clients and users ask to revoke.
 
-Checking an access token costs one cache ``get`` of its jti. With Redis every process sees a
-revocation at once; with the local-memory cache only the process that made it does, so run Redis
-with several processes (docs/deployment.md).
-
-Deactivated clients are one cache entry, ``oauthcore:clients-revoked`` ({client_id: time of its
-last deactivation}), rebuilt from ``Client.deactivated_at`` (the truth) after each deactivation
-commits. Access tokens a client got until then (``iat`` at or before that second) are refused,
-also after a reactivation. Each process rereads that entry, and a "loaded" marker, at most once a
-``LOCAL_REFRESH_INTERVAL``: the bound within which every process sees a client deactivation made
-elsewhere. When the marker is missing (a new local-memory cache, a restarted Redis) the list is
-reloaded from the database.
+The database is the truth: ``RevokedAccessToken`` rows (one per revoked ``jti``, kept until the
+token's own ``exp``), ``Client.is_active`` / ``Client.deactivated_at``, and ``DeletedClient``
+rows. Each process keeps a copy of all three and reads what is new whenever the generation moves
+(``generation.py``): a revocation made anywhere is honoured everywhere within ``SYNC_INTERVAL``,
+and checking a token costs no query and no cache lookup in between. A client's access tokens are
+refused while it is inactive, whenever they were issued; after a reactivation, those issued up to
+its last deactivation stay refused; after a deletion, those issued up to it.
 
 Also here: revoking what a client presents (RFC 7009) and everything a user gave a client.
 """
@@ -18,28 +14,21 @@ Also here: revoking what a client presents (RFC 7009) and everything a user gave
 from __future__ import annotations
 
 import logging
-import time
+import math
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from django.core.cache import cache
-from django.db import DatabaseError, transaction
+from django.db import models, transaction
+from django.db.models.signals import post_delete, pre_delete
 from django.utils import timezone
 
-from oauthcore import signals
+from oauthcore import generation, signals
 
 logger = logging.getLogger(__name__)
-PREFIX = "oauthcore:revoked:"
-MARKER = "oauthcore:revoked:loaded"
-CLIENTS = "oauthcore:clients-revoked"
-LOCAL_REFRESH_INTERVAL = 1.0  # seconds a process trusts its copy of the deactivated clients
-_local: dict[str, Any] = {"read_at": float("-inf"), "clients": {}}
-
-
-def _timeout(expires_at: datetime, now: datetime) -> int:
-    return max(1, int((expires_at - now).total_seconds()) + 1)
+# The copy this process keeps: up to which generation, {jti: exp}, {client_id: iat cutoff}.
+_local: dict[str, Any] = {"generation": None, "jtis": {}, "clients": {}}
 
 
 def deny(entries: Iterable[tuple[str, datetime | None]], *, now: datetime | None = None) -> None:
@@ -50,62 +39,62 @@ def deny(entries: Iterable[tuple[str, datetime | None]], *, now: datetime | None
     live = {jti: exp for jti, exp in entries if jti and exp and exp > now}
     if not live:
         return
-    RevokedAccessToken.objects.bulk_create(
-        [RevokedAccessToken(jti=jti, expires_at=exp) for jti, exp in live.items()],
-        ignore_conflicts=True,
-    )
-    for jti, exp in live.items():
-        cache.set(PREFIX + jti, 1, _timeout(exp, now))
+    with transaction.atomic():
+        value = generation.bump()
+        rows = [
+            RevokedAccessToken(jti=j, expires_at=exp, generation=value) for j, exp in live.items()
+        ]
+        RevokedAccessToken.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def forget() -> None:
-    """Make this process reread the deactivated clients on its next check."""
-    _local.update(read_at=float("-inf"), clients={})
+    """Drop this process's copy: the next check reads everything from the database."""
+    _local.update(generation=None, jtis={}, clients={})
 
 
-def publish_deactivated_clients() -> None:
-    """Store {client_id: deactivation time} of every deactivated client, from the database."""
-    from oauthcore.models import Client
+def _client_cutoffs(now: datetime, client_id: str | None = None) -> dict[str, float]:
+    """Return {client_id: the ``iat`` up to which its tokens are refused} (inf while inactive)."""
+    from oauthcore.models import Client, DeletedClient
 
-    rows = Client.objects.filter(deactivated_at__isnull=False)
-    clients = {cid: at.timestamp() for cid, at in rows.values_list("client_id", "deactivated_at")}
-    cache.set(CLIENTS, clients, None)
-    _local.update(read_at=time.monotonic(), clients=clients)
+    changed = Client.objects.filter(
+        models.Q(is_active=False) | models.Q(deactivated_at__isnull=False)
+    )
+    deleted = DeletedClient.objects.filter(expires_at__gt=now)
+    if client_id is not None:
+        changed, deleted = changed.filter(client_id=client_id), deleted.filter(client_id=client_id)
+    cutoffs: dict[str, float] = {}
+    for cid, active, at in changed.values_list("client_id", "is_active", "deactivated_at"):
+        cutoffs[cid] = at.timestamp() if active else math.inf
+    for cid, at in deleted.values_list("client_id", "deleted_at"):
+        cutoffs[cid] = max(cutoffs.get(cid, -math.inf), at.timestamp())
+    return cutoffs
 
 
-def _reload(now: datetime) -> None:
+def _load(value: int) -> None:
+    """Bring this process's copy up to generation ``value``: new deny rows, all client cutoffs."""
     from oauthcore.models import RevokedAccessToken
 
-    rows = RevokedAccessToken.objects.filter(expires_at__gt=now).values_list("jti", "expires_at")
-    for jti, exp in rows:
-        cache.set(PREFIX + jti, 1, _timeout(exp, now))
-    publish_deactivated_clients()
-    cache.set(MARKER, 1, None)
+    now = timezone.now()
+    known = _local["generation"]
+    since = known if known is not None and known <= value else None  # else read everything
+    rows = RevokedAccessToken.objects.filter(expires_at__gt=now)
+    if since is not None:
+        rows = rows.filter(generation__gt=since)
+    jtis = {jti: exp for jti, exp in _local["jtis"].items() if exp > now.timestamp()}
+    jtis.update((jti, exp.timestamp()) for jti, exp in rows.values_list("jti", "expires_at"))
+    _local.update(generation=value, jtis=jtis, clients=_client_cutoffs(now))
 
 
-def _deactivated_clients() -> dict[str, float]:
-    """Return this process's copy of the deactivated clients, reread once an interval."""
-    now = time.monotonic()
-    if now - _local["read_at"] >= LOCAL_REFRESH_INTERVAL:
-        found = cache.get_many([MARKER, CLIENTS])
-        if MARKER not in found:
-            _reload(timezone.now())
-            found = cache.get_many([MARKER, CLIENTS])
-        _local.update(read_at=now, clients=found.get(CLIENTS) or {})
-    return _local["clients"]
-
-
-def _denied(deactivated: float | None, issued_at: float | None) -> bool:
-    return deactivated is not None and (issued_at is None or issued_at <= deactivated)
+def _refused(cutoff: float | None, issued_at: float | None) -> bool:
+    return cutoff is not None and (issued_at is None or issued_at <= cutoff)
 
 
 def _is_denied_in_database(jti: str, client_id: str | None, issued_at: float | None) -> bool:
-    from oauthcore.models import Client, RevokedAccessToken
+    from oauthcore.models import RevokedAccessToken
 
     if client_id is not None:
-        row = Client.objects.filter(client_id=client_id).values_list("deactivated_at")[:1]
-        at = next(iter(row), (None,))[0]
-        if _denied(at.timestamp() if at else None, issued_at):
+        cutoff = _client_cutoffs(timezone.now(), client_id).get(client_id)
+        if _refused(cutoff, issued_at):
             return True
     return RevokedAccessToken.objects.filter(jti=jti).exists()
 
@@ -113,17 +102,16 @@ def _is_denied_in_database(jti: str, client_id: str | None, issued_at: float | N
 def is_denied(jti: str, *, client_id: str | None = None, issued_at: float | None = None) -> bool:
     """Tell whether an access token was revoked: its ``jti``, or its client since ``issued_at``.
 
-    One cache ``get`` (plus, once an interval per process, a reread of the deactivated clients).
-    When the cache cannot be reached, the database (the truth) answers, in up to two queries.
+    No query while this process's copy is current; inside a transaction that revoked something,
+    the database answers (that transaction may yet roll back, so nothing is copied).
     """
-    try:
-        deactivated = _deactivated_clients().get(client_id) if client_id is not None else None
-        return _denied(deactivated, issued_at) or cache.get(PREFIX + jti) is not None
-    except DatabaseError:
-        raise
-    except Exception:  # redis.ConnectionError, django-redis ConnectionInterrupted, ...
-        logger.warning("Cache unreachable: revoked tokens are looked up in the database.")
+    value = generation.current()
+    if value is None:
         return _is_denied_in_database(jti, client_id, issued_at)
+    if _local["generation"] != value:
+        _load(value)
+    cutoff = _local["clients"].get(client_id) if client_id is not None else None
+    return _refused(cutoff, issued_at) or jti in _local["jtis"]
 
 
 def is_token_denied(claims: dict[str, Any]) -> bool:
@@ -186,14 +174,24 @@ def _revoke_refresh_tokens(rows, now: datetime) -> set[uuid.UUID]:
     return families
 
 
-def _revoke_codes(codes, client, now: datetime) -> list[tuple[str, uuid.UUID | None]]:
+def _revoke_codes(codes, now: datetime) -> list[tuple[str, uuid.UUID | None]]:
     """Spend unused codes; deny-list the access tokens used ones yielded: (jti, family_id)."""
     codes.filter(used_at__isnull=True).update(used_at=now)
-    lifetime = client.token_lifetime()
-    used = codes.exclude(access_token_jti="").filter(used_at__gt=now - lifetime)
-    issued = list(used.values_list("access_token_jti", "used_at", "family_id"))
-    deny([(jti, used_at + lifetime) for jti, used_at, _ in issued], now=now)
+    live = codes.exclude(access_token_jti="").filter(access_token_expires_at__gt=now)
+    issued = list(live.values_list("access_token_jti", "access_token_expires_at", "family_id"))
+    deny([(jti, expires_at) for jti, expires_at, _ in issued], now=now)
     return [(jti, family_id) for jti, _, family_id in issued]
+
+
+def _withdraw(user_id, client, now: datetime):
+    """Revoke the refresh tokens, codes and live access tokens a user's consent gave a client."""
+    from oauthcore.models import AuthorizationCode, RefreshToken
+
+    families = _revoke_refresh_tokens(
+        RefreshToken.objects.filter(user_id=user_id, client=client), now
+    )
+    codes = AuthorizationCode.objects.filter(user_id=user_id, client=client)
+    return families, _revoke_codes(codes, now)
 
 
 def revoke_user_client(user, client, *, now: datetime | None = None) -> list[str]:
@@ -201,17 +199,15 @@ def revoke_user_client(user, client, *, now: datetime | None = None) -> list[str
 
     Return the scopes the consent had granted. All in one transaction.
     """
-    from oauthcore.models import AuthorizationCode, Consent, RefreshToken
+    from oauthcore.models import Consent
 
     now = now or timezone.now()
     with transaction.atomic():
         consent = Consent.objects.filter(user=user, client=client).first()
         if consent is not None:
+            consent.withdrawn = True  # revoked here, with signals: not again by _consent_deleted
             consent.delete()
-        rows = RefreshToken.objects.filter(user=user, client=client)
-        families = _revoke_refresh_tokens(rows, now)
-        codes = AuthorizationCode.objects.filter(user=user, client=client)
-        issued = _revoke_codes(codes, client, now)
+        families, issued = _withdraw(user.pk, client, now)
     for family_id in families:
         _revoked(client, user, family_id=family_id)
     for jti, family_id in issued:
@@ -221,21 +217,58 @@ def revoke_user_client(user, client, *, now: datetime | None = None) -> list[str
 
 
 def deactivate_client(client, *, now: datetime | None = None, by=None) -> int:
-    """Refuse every token of a client just saved inactive; return the families revoked.
+    """Revoke the grants of a client just saved inactive; return the families revoked.
 
-    Called by ``Client.save()``: its access tokens (the cache entry), refresh-token families
-    (marked revoked, for the audit trail) and unused codes all stop working.
+    Called by ``Client.save()``, in its transaction: refresh-token families are marked revoked
+    (for the audit trail) and unused codes spent; its access tokens are refused because the
+    client is inactive (the save moved the generation).
     """
     from oauthcore.models import AuthorizationCode, Client, RefreshToken
 
     now = now or timezone.now()
-    publish_deactivated_clients()  # this process and the cache, now
-    transaction.on_commit(publish_deactivated_clients)  # again once committed, for other writers
-    with transaction.atomic():
-        rows = RefreshToken.objects.filter(client=client, revoked_at__isnull=True)
-        families = set(rows.values_list("family_id", flat=True))
-        while rows.update(revoked_at=now):
-            pass  # again: a rotation committing meanwhile may have added a member
-        AuthorizationCode.objects.filter(client=client, used_at__isnull=True).update(used_at=now)
+    rows = RefreshToken.objects.filter(client=client, revoked_at__isnull=True)
+    families = set(rows.values_list("family_id", flat=True))
+    while rows.update(revoked_at=now):
+        pass  # again: a rotation committing meanwhile may have added a member
+    AuthorizationCode.objects.filter(client=client, used_at__isnull=True).update(used_at=now)
     signals.client_deactivated.send(Client, client=client, by=by, families=len(families))
     return len(families)
+
+
+def _client_deleted(sender, instance, **kwargs) -> None:
+    """Keep a deleted client's id until its tokens expire, so they stay refused."""
+    from oauthcore import keys
+    from oauthcore.models import DeletedClient
+
+    now = timezone.now()
+    expires_at = now + keys.longest_token_lifetime()
+    DeletedClient.objects.create(
+        client_id=instance.client_id, deleted_at=now, expires_at=expires_at
+    )
+    generation.bump()
+
+
+def _consent_deleted(sender, instance, origin=None, **kwargs) -> None:
+    """Revoke what a consent gave when it is deleted (the admin's delete, a user's deletion).
+
+    Not when its client is being deleted: ``_client_deleted`` refuses all of that client's tokens.
+    """
+    from oauthcore.models import Client
+
+    by_client = isinstance(origin, Client) or (
+        isinstance(origin, models.QuerySet) and origin.model is Client
+    )
+    if getattr(instance, "withdrawn", False) or by_client:
+        return
+    families, _issued = _withdraw(instance.user_id, instance.client_id, timezone.now())
+    logger.info("Consent deleted: %d refresh-token families revoked.", len(families))
+
+
+def connect() -> None:
+    """Revoke what a deleted client or consent covered (``Model.delete()`` and the admin alike)."""
+    from oauthcore.models import Client, Consent
+
+    pre_delete.connect(_client_deleted, sender=Client, dispatch_uid="oauthcore.revocation.client")
+    post_delete.connect(
+        _consent_deleted, sender=Consent, dispatch_uid="oauthcore.revocation.consent"
+    )

@@ -21,10 +21,12 @@ def _fresh_keys():
 def _fresh_cache():
     from django.core.cache import cache
 
-    from oauthcore import revocation
+    from oauthcore import clients, generation, revocation
 
     cache.clear()
+    generation.forget()  # each test's database starts again from its own generation
     revocation.forget()
+    clients.forget()
 
 
 @pytest.fixture

@@ -179,3 +179,32 @@ class Stack:
         for server in self.servers:
             server.stop()
         self.servers.clear()
+
+
+@dataclass
+class DefaultStack(Stack):
+    """The example project on its defaults: a SQLite file, and each process's local-memory cache.
+
+    ``CACHE_URL`` is set only when ``env_extra`` names one.
+    """
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.workdir / 'db.sqlite3'}"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = super().env(**extra)
+        if "CACHE_URL" not in {**self.env_extra, **extra}:
+            del env["CACHE_URL"]
+        return env
+
+    def create(self, *, migrate: bool = True) -> None:
+        if migrate:
+            self.manage("migrate", "--noinput")
+
+    def drop(self) -> None:
+        (self.workdir / "db.sqlite3").unlink(missing_ok=True)
+
+    def shell(self, code: str) -> str:
+        """Run ``code`` in ``manage.py shell`` (another process, as an operator would)."""
+        return self.manage("shell", "--no-imports", "-c", code)

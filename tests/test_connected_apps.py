@@ -155,7 +155,7 @@ def test_access_tokens_without_refresh_tokens_and_pending_codes_die(signed_in, u
 def test_expired_access_tokens_are_not_deny_listed(signed_in, client_app, user):
     grant(signed_in, client_app, user)
     past = timezone.now() - timedelta(hours=1)
-    AuthorizationCode.objects.update(used_at=past)
+    AuthorizationCode.objects.update(used_at=past, access_token_expires_at=past)
     RefreshToken.objects.update(access_token_expires_at=past)
     submit(signed_in, revoke_form(signed_in, client_app))
     assert not RevokedAccessToken.objects.exists()
