@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from django.core import signing
 from django.db import transaction
@@ -29,7 +28,9 @@ MAX_NONCE_LENGTH = 255
 MAX_LOGIN_HINT_LENGTH = 255
 MAX_AGE_DIGITS = re.compile(r"[0-9]{1,10}")
 PROMPTS = frozenset({"none", "login", "consent"})
-LOOPBACK_NETLOC = re.compile(r"(127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?")
+# RFC 8252 7.3: "http://127.0.0.1:{port}/{path}" and "http://[::1]:{port}/{path}", read as raw text.
+LOOPBACK_URI = re.compile(r"(http://(?:127\.0\.0\.1|\[::1\]))(?::([0-9]+))?([/?].*)?", re.DOTALL)
+PORT = re.compile(r"[1-9][0-9]{0,4}")  # RFC 3986 3.2.3, without leading zeros; at most 65535
 CONSENT_SALT = "oauthcore.authorization.consent"
 CONSENT_MAX_AGE = 600  # seconds a consent form stays valid
 
@@ -90,7 +91,8 @@ def _find_client(client_id: str | None) -> Client:
 
 
 def _find_redirect_uri(client: Client, uri: str | None) -> str:
-    """Return the redirect URI to use: registered, exactly (RFC 6749 3.1.2.3, RFC 9700 4.1.3)."""
+    """Return the redirect URI to use: a registered one, character for character (RFC 6749
+    3.1.2.3, RFC 9700 2.1, 4.1.3); only a loopback IP URI's port may differ (RFC 8252 7.3)."""
     registered = list(client.redirect_uris)
     if uri is None:
         if len(registered) != 1:
@@ -103,18 +105,23 @@ def _find_redirect_uri(client: Client, uri: str | None) -> str:
 
 def _loopback_match(uri: str, registered: str) -> bool:
     """Tell whether ``uri`` is ``registered`` on another loopback port (RFC 8252 7.3)."""
-    try:
-        asked, known = urlsplit(uri), urlsplit(registered)
-        _ = asked.port  # raises ValueError when out of range
-    except ValueError:
-        return False
-    return bool(
-        known.scheme == asked.scheme == "http"
-        and LOOPBACK_NETLOC.fullmatch(asked.netloc)
-        and LOOPBACK_NETLOC.fullmatch(known.netloc)
-        and asked.hostname == known.hostname
-        and asked._replace(netloc="") == known._replace(netloc="")
-    )
+    asked = _without_loopback_port(uri)
+    return asked is not None and asked == _without_loopback_port(registered)
+
+
+def _without_loopback_port(uri: str) -> tuple[str, str] | None:
+    """Split a loopback IP URI into (scheme and host, the rest), dropping a well-formed port.
+
+    The raw string is cut, never parsed: case, spaces, controls and empty ``?`` or ``#`` stay
+    in one of the two parts and so must equal the registered URI's byte for byte.
+    """
+    match = LOOPBACK_URI.fullmatch(uri)
+    if match is None:
+        return None
+    origin, port, rest = match.groups()
+    if port is not None and not (PORT.fullmatch(port) and int(port) <= 65535):
+        return None
+    return origin, rest or ""
 
 
 def validate(params: Params, target: Target) -> AuthorizationRequest:
