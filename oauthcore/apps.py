@@ -12,12 +12,14 @@ class OAuthCoreConfig(AppConfig):
         from oauthcore import (
             checks,  # noqa: F401 - registers the system checks
             clients,
+            logins,
             request_context,
         )
         from oauthcore import logging as oauthcore_logging
         from oauthcore.contrib.rest_framework import checks as drf_checks  # noqa: F401
 
         clients.connect()  # a saved client is read afresh by every process
+        logins.connect()  # each session's sign-in time, for auth_time and max_age
         request_context.connect()  # the client's address, for logs and audit rows
         oauthcore_logging.connect()  # structured logs of the signals
         oauthcore_audit.connect()  # AuditEvent rows of the signals, when AUDIT_LOG is on

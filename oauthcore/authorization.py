@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core import signing
 from django.db import transaction
@@ -194,22 +194,13 @@ def _prompt(params: Params) -> frozenset[str]:
 
 
 def _max_age(params: Params) -> int | None:
-    """Parse ``max_age``: seconds since the user last signed in (OIDC Core 3.1.2.1)."""
+    """Parse ``max_age``: the most seconds since this session signed in (OIDC Core 3.1.2.1)."""
     value = _one(params, "max_age")
     if value is None:
         return None
     if not MAX_AGE_DIGITS.fullmatch(value):
         raise errors.InvalidRequest("max_age must be a number of seconds.")
     return int(value)
-
-
-def login_is_stale(request: AuthorizationRequest, user, now: datetime | None = None) -> bool:
-    """Tell whether ``user`` signed in longer than ``max_age`` seconds ago (OIDC Core 3.1.2.1)."""
-    if request.max_age is None:
-        return False
-    if user.last_login is None:
-        return True
-    return (now or timezone.now()) - user.last_login > timedelta(seconds=request.max_age)
 
 
 def consent_needed(request: AuthorizationRequest, user) -> tuple[list[str], list[str]]:
@@ -239,9 +230,17 @@ def record_consent(*, user, client: Client, names: list[str]) -> None:
 
 
 def issue_code(
-    request: AuthorizationRequest, user, names: list[str], *, session_id: str = ""
+    request: AuthorizationRequest,
+    user,
+    names: list[str],
+    *,
+    auth_time: datetime | None,
+    session_id: str = "",
 ) -> str:
-    """Store a one-time code for ``names`` and return its raw value (RFC 6749 4.1.2)."""
+    """Store a one-time code for ``names`` and return its raw value (RFC 6749 4.1.2).
+
+    ``auth_time`` is when the session that approved signed in (``logins.auth_time()``).
+    """
     raw = crypto.new_token()
     AuthorizationCode.objects.create(
         token_hash=crypto.hash_token(raw),
@@ -252,7 +251,7 @@ def issue_code(
         scope=scopes.join(names),
         code_challenge=request.code_challenge,
         nonce=request.nonce,
-        auth_time=user.last_login,
+        auth_time=auth_time,
         session_id=session_id,
         expires_at=timezone.now() + oauth_settings.AUTHORIZATION_CODE_LIFETIME,
     )
