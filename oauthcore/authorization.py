@@ -14,7 +14,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from oauthcore import adapter, clients, crypto, errors, pkce, scopes, signals
+from oauthcore import adapter, clients, crypto, errors, pkce, redirect_uris, scopes, signals
 from oauthcore.conf import oauth_settings
 from oauthcore.models import AuthorizationCode, Client, Consent
 
@@ -28,9 +28,6 @@ MAX_NONCE_LENGTH = 255
 MAX_LOGIN_HINT_LENGTH = 255
 MAX_AGE_DIGITS = re.compile(r"[0-9]{1,10}")
 PROMPTS = frozenset({"none", "login", "consent"})
-# RFC 8252 7.3: "http://127.0.0.1:{port}/{path}" and "http://[::1]:{port}/{path}", read as raw text.
-LOOPBACK_URI = re.compile(r"(http://(?:127\.0\.0\.1|\[::1\]))(?::([0-9]+))?([/?].*)?", re.DOTALL)
-PORT = re.compile(r"[1-9][0-9]{0,4}")  # RFC 3986 3.2.3, without leading zeros; at most 65535
 CONSENT_SALT = "oauthcore.authorization.consent"
 CONSENT_MAX_AGE = 600  # seconds a consent form stays valid
 
@@ -98,30 +95,9 @@ def _find_redirect_uri(client: Client, uri: str | None) -> str:
         if len(registered) != 1:
             raise errors.InvalidRequest("redirect_uri is required for this client.")
         return registered[0]
-    if uri in registered or any(_loopback_match(uri, r) for r in registered):
+    if any(redirect_uris.matches(uri, known) for known in registered):
         return uri
     raise errors.InvalidRequest("This redirect_uri is not registered for the client.")
-
-
-def _loopback_match(uri: str, registered: str) -> bool:
-    """Tell whether ``uri`` is ``registered`` on another loopback port (RFC 8252 7.3)."""
-    asked = _without_loopback_port(uri)
-    return asked is not None and asked == _without_loopback_port(registered)
-
-
-def _without_loopback_port(uri: str) -> tuple[str, str] | None:
-    """Split a loopback IP URI into (scheme and host, the rest), dropping a well-formed port.
-
-    The raw string is cut, never parsed: case, spaces, controls and empty ``?`` or ``#`` stay
-    in one of the two parts and so must equal the registered URI's byte for byte.
-    """
-    match = LOOPBACK_URI.fullmatch(uri)
-    if match is None:
-        return None
-    origin, port, rest = match.groups()
-    if port is not None and not (PORT.fullmatch(port) and int(port) <= 65535):
-        return None
-    return origin, rest or ""
 
 
 def validate(params: Params, target: Target) -> AuthorizationRequest:
