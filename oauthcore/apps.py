@@ -13,6 +13,7 @@ class OAuthCoreConfig(AppConfig):
             checks,  # noqa: F401 - registers the system checks
             clients,
             generation,
+            logins,
             request_context,
             revocation,
         )
@@ -23,6 +24,7 @@ class OAuthCoreConfig(AppConfig):
         clients.connect()  # a saved client is read afresh by every process
         generation.connect(SigningKey)  # a key saved or deleted is reread by every process
         revocation.connect()  # a deleted client or consent takes its tokens along
+        logins.connect()  # each session's sign-in time, for auth_time and max_age
         request_context.connect()  # the client's address, for logs and audit rows
         oauthcore_logging.connect()  # structured logs of the signals
         oauthcore_audit.connect()  # AuditEvent rows of the signals, when AUDIT_LOG is on

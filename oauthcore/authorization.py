@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from urllib.parse import urlsplit
+from datetime import datetime
 
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from oauthcore import adapter, clients, crypto, errors, pkce, scopes, signals
+from oauthcore import adapter, clients, crypto, errors, pkce, redirect_uris, scopes, signals
 from oauthcore.conf import oauth_settings
 from oauthcore.models import AuthorizationCode, Client, Consent
 
@@ -29,7 +28,6 @@ MAX_NONCE_LENGTH = 255
 MAX_LOGIN_HINT_LENGTH = 255
 MAX_AGE_DIGITS = re.compile(r"[0-9]{1,10}")
 PROMPTS = frozenset({"none", "login", "consent"})
-LOOPBACK_NETLOC = re.compile(r"(127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?")
 CONSENT_SALT = "oauthcore.authorization.consent"
 CONSENT_MAX_AGE = 600  # seconds a consent form stays valid
 
@@ -90,31 +88,16 @@ def _find_client(client_id: str | None) -> Client:
 
 
 def _find_redirect_uri(client: Client, uri: str | None) -> str:
-    """Return the redirect URI to use: registered, exactly (RFC 6749 3.1.2.3, RFC 9700 4.1.3)."""
+    """Return the redirect URI to use: a registered one, character for character (RFC 6749
+    3.1.2.3, RFC 9700 2.1, 4.1.3); only a loopback IP URI's port may differ (RFC 8252 7.3)."""
     registered = list(client.redirect_uris)
     if uri is None:
         if len(registered) != 1:
             raise errors.InvalidRequest("redirect_uri is required for this client.")
         return registered[0]
-    if uri in registered or any(_loopback_match(uri, r) for r in registered):
+    if any(redirect_uris.matches(uri, known) for known in registered):
         return uri
     raise errors.InvalidRequest("This redirect_uri is not registered for the client.")
-
-
-def _loopback_match(uri: str, registered: str) -> bool:
-    """Tell whether ``uri`` is ``registered`` on another loopback port (RFC 8252 7.3)."""
-    try:
-        asked, known = urlsplit(uri), urlsplit(registered)
-        _ = asked.port  # raises ValueError when out of range
-    except ValueError:
-        return False
-    return bool(
-        known.scheme == asked.scheme == "http"
-        and LOOPBACK_NETLOC.fullmatch(asked.netloc)
-        and LOOPBACK_NETLOC.fullmatch(known.netloc)
-        and asked.hostname == known.hostname
-        and asked._replace(netloc="") == known._replace(netloc="")
-    )
 
 
 def validate(params: Params, target: Target) -> AuthorizationRequest:
@@ -187,22 +170,13 @@ def _prompt(params: Params) -> frozenset[str]:
 
 
 def _max_age(params: Params) -> int | None:
-    """Parse ``max_age``: seconds since the user last signed in (OIDC Core 3.1.2.1)."""
+    """Parse ``max_age``: the most seconds since this session signed in (OIDC Core 3.1.2.1)."""
     value = _one(params, "max_age")
     if value is None:
         return None
     if not MAX_AGE_DIGITS.fullmatch(value):
         raise errors.InvalidRequest("max_age must be a number of seconds.")
     return int(value)
-
-
-def login_is_stale(request: AuthorizationRequest, user, now: datetime | None = None) -> bool:
-    """Tell whether ``user`` signed in longer than ``max_age`` seconds ago (OIDC Core 3.1.2.1)."""
-    if request.max_age is None:
-        return False
-    if user.last_login is None:
-        return True
-    return (now or timezone.now()) - user.last_login > timedelta(seconds=request.max_age)
 
 
 def consent_needed(request: AuthorizationRequest, user) -> tuple[list[str], list[str]]:
@@ -232,9 +206,17 @@ def record_consent(*, user, client: Client, names: list[str]) -> None:
 
 
 def issue_code(
-    request: AuthorizationRequest, user, names: list[str], *, session_id: str = ""
+    request: AuthorizationRequest,
+    user,
+    names: list[str],
+    *,
+    auth_time: datetime | None,
+    session_id: str = "",
 ) -> str:
-    """Store a one-time code for ``names`` and return its raw value (RFC 6749 4.1.2)."""
+    """Store a one-time code for ``names`` and return its raw value (RFC 6749 4.1.2).
+
+    ``auth_time`` is when the session that approved signed in (``logins.auth_time()``).
+    """
     raw = crypto.new_token()
     AuthorizationCode.objects.create(
         token_hash=crypto.hash_token(raw),
@@ -245,7 +227,7 @@ def issue_code(
         scope=scopes.join(names),
         code_challenge=request.code_challenge,
         nonce=request.nonce,
-        auth_time=user.last_login,
+        auth_time=auth_time,
         session_id=session_id,
         expires_at=timezone.now() + oauth_settings.AUTHORIZATION_CODE_LIFETIME,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from oauthcore import crypto, errors, scopes, signals
 from oauthcore.checks import is_loopback_host
@@ -29,7 +29,7 @@ def _is_host(host: str) -> bool:
 
 def validate_redirect_uri(uri: str) -> str:
     """Return ``uri`` if it may be registered (RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1)."""
-    if len(uri) > MAX_REDIRECT_URI_LENGTH or any(ch.isspace() for ch in uri):
+    if len(uri) > MAX_REDIRECT_URI_LENGTH or not uri.isprintable() or " " in uri or "\\" in uri:
         raise InvalidClientMetadata(f"Invalid redirect URI: {uri!r}.")
     try:
         parts = urlsplit(uri)
@@ -49,7 +49,23 @@ def validate_redirect_uri(uri: str) -> str:
         )
     if parts.username is not None or parts.password is not None or "*" in uri:
         raise InvalidClientMetadata(f"Invalid redirect URI: {uri!r}.")
+    if any(_is_dot_segment(segment) for segment in parts.path.split("/")):
+        raise InvalidClientMetadata(f"A redirect URI must not have dot-segments: {uri!r}.")
     return uri
+
+
+def _is_dot_segment(segment: str) -> bool:
+    """Tell whether a path segment is ``.`` or ``..``, even percent-encoded (RFC 3986 5.2.4).
+
+    A server that decodes once more, or reads ``..;x`` as ``..`` (path parameters), would
+    resolve it, so ``%2e``, ``%252e`` and ``..;x`` count too.
+    """
+    segment = segment.split(";", 1)[0]
+    for _ in range(4):  # each round undoes one layer of percent-encoding
+        segment, before = unquote(segment), segment
+        if segment == before:
+            break
+    return segment in (".", "..")
 
 
 def validate_client_id(client_id: str) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
 from django.urls import reverse
 
+from oauthcore import logins
 from oauthcore.models import Consent
 from tests import factories
 
@@ -24,6 +26,18 @@ def authorize(http, client_app, user, *, login=True, **params):
     )
     query = factories.authorize_params(client_app, scope=scope, **params)
     return http.get(reverse("oauthcore:authorize"), query)
+
+
+def session_auth_time(http) -> datetime:
+    """Return when the test client's session signed in, as recorded on ``user_logged_in``."""
+    return datetime.fromtimestamp(http.session[logins.SESSION_KEY], tz=UTC)
+
+
+def set_session_auth_time(http, moment: float) -> None:
+    """Pretend the test client's session signed in at ``moment`` (epoch seconds)."""
+    session = http.session
+    session[logins.SESSION_KEY] = moment
+    session.save()
 
 
 def code_from(response) -> str:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from oauthcore import authorization, crypto
 from oauthcore.models import AuthorizationCode, Consent
-from tests import browser, factories
+from tests import browser, factories, oidc_flow
 
 pytestmark = pytest.mark.django_db
 
@@ -112,8 +112,7 @@ def test_allow_redirects_with_a_one_time_code(signed_in, client_app, user):
     assert code.scope == "read:profile read:email"
     assert code.code_challenge == factories.authorize_params(client_app)["code_challenge"]
     assert code.nonce == "n-0S6_WzA2Mj"
-    user.refresh_from_db()
-    assert code.auth_time == user.last_login
+    assert code.auth_time == oidc_flow.session_auth_time(signed_in)  # this session's sign-in
     lifetime = code.expires_at - timezone.now()
     assert timedelta(seconds=50) < lifetime <= timedelta(seconds=60)
     assert code.used_at is None

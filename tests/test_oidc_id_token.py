@@ -42,7 +42,7 @@ def test_code_flow_with_openid_returns_a_verifiable_id_token(
     assert claims["aud"] == client_app.client_id
     assert claims["exp"] - claims["iat"] == 300  # ID_TOKEN_LIFETIME: 5 minutes
     assert claims["nonce"] == "n-0S6_WzA2Mj"
-    assert claims["auth_time"] == int(user.last_login.timestamp())
+    assert claims["auth_time"] == int(oidc_flow.session_auth_time(client).timestamp())
     assert claims["at_hash"] == left_half_hash(body["access_token"], hash_name)
     assert claims["sid"] == client.session[id_tokens.SESSION_KEY]
     assert "azp" not in claims  # one audience, the client itself (OIDC Core 2)

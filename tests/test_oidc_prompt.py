@@ -1,6 +1,6 @@
 """OpenID Connect authorization parameters (OIDC Core 3.1.2.1): max_age, login_hint, prompt."""
 
-from datetime import timedelta
+import time
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from oauthcore import logins
 from tests import browser, oidc_flow
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +19,9 @@ def location_query(response) -> dict[str, list[str]]:
 
 
 def signed_in_long_ago(http, user, *, seconds: int):
+    """Sign ``user`` in with ``http``, as if that session had signed in ``seconds`` ago."""
     http.force_login(user)
-    user.last_login = timezone.now() - timedelta(seconds=seconds)
-    user.save(update_fields=["last_login"])
+    oidc_flow.set_session_auth_time(http, time.time() - seconds)
 
 
 def log_in_through_the_page(http, login_url: str, *, username="alice", password="pw"):
@@ -38,14 +39,15 @@ def test_a_recent_login_satisfies_max_age(client, client_app, user):
     assert "code" in location_query(response)
 
 
-def test_an_old_login_is_signed_out_and_sent_to_the_login_page(client, client_app, user):
+def test_an_old_login_is_sent_to_the_login_page_still_signed_in(client, client_app, user):
     signed_in_long_ago(client, user, seconds=3600)
     response = oidc_flow.authorize(client, client_app, user, login=False, max_age="600")
     assert response.status_code == HTTPStatus.FOUND
     assert urlsplit(response["Location"]).path == reverse("login")
-    next_url = location_query(response)["next"][0]
-    assert "max_age" not in next_url  # satisfied by the login about to happen
-    assert "_auth_user_id" not in client.session
+    next_query = parse_qs(urlsplit(location_query(response)["next"][0]).query)
+    assert next_query["max_age"] == ["600"]  # kept: the login about to happen satisfies it
+    assert next_query[logins.MARKER_PARAM]
+    assert "_auth_user_id" in client.session  # not signed out until the new login succeeds
 
 
 def test_max_age_zero_forces_a_login_then_answers_with_a_fresh_auth_time(client, client_app, user):
@@ -56,8 +58,7 @@ def test_max_age_zero_forces_a_login_then_answers_with_a_fresh_auth_time(client,
     response = client.get(login["Location"])  # back to /authorize, no loop
     body = oidc_flow.redeem_code(client, client_app, oidc_flow.code_from(response))
     claims = oidc_flow.verify(client, body["id_token"], audience=client_app.client_id)
-    user.refresh_from_db()
-    assert claims["auth_time"] == int(user.last_login.timestamp())
+    assert claims["auth_time"] == int(oidc_flow.session_auth_time(client).timestamp())
     assert timezone.now().timestamp() - claims["auth_time"] < 60
 
 
@@ -89,7 +90,7 @@ def test_login_hint_survives_prompt_login(client, client_app, user):
     response = oidc_flow.authorize(client, client_app, user, prompt="login", login_hint="bob")
     query = location_query(response)
     assert query["login_hint"] == ["bob"]
-    assert "prompt" not in query["next"][0]
+    assert "prompt=login" in query["next"][0]  # kept, with the marker a new login satisfies
 
 
 def test_a_login_hint_is_html_escaped(client, client_app, user):

@@ -2,14 +2,13 @@
 
 from urllib.parse import urlencode, urlsplit
 
-from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError
 from django.urls import reverse
 from django.views import View
 from django.views.generic.base import TemplateResponseMixin
 
-from oauthcore import adapter, authorization, errors, id_tokens, ratelimit, scopes
+from oauthcore import adapter, authorization, errors, id_tokens, logins, ratelimit, scopes
 from oauthcore.views import base
 
 
@@ -82,15 +81,8 @@ class AuthorizeView(TemplateResponseMixin, View):
     def authorize(self, request, params, auth):
         """Sign the user in if needed, then ask for consent or answer at once."""
         user = request.user
-        stale = user.is_authenticated and authorization.login_is_stale(auth, user)
-        if stale and "none" in auth.prompt:
-            raise errors.LoginRequired("The user signed in too long ago (max_age).")
-        if "login" in auth.prompt or stale:
-            return self.login_again(request, params, auth)
-        if not user.is_authenticated:
-            if "none" in auth.prompt:
-                raise errors.LoginRequired("The user is not signed in.")
-            return self.to_login(request.get_full_path(), auth)
+        if not (user.is_authenticated and self.is_fresh(request, params, auth)):
+            return self.sign_in(request, params, auth)
         self.check_user(auth, user)
         granted, to_ask = authorization.consent_needed(auth, user)
         if not to_ask:
@@ -99,16 +91,27 @@ class AuthorizeView(TemplateResponseMixin, View):
             raise errors.ConsentRequired("The user has not approved these scopes.")
         return self.consent_page(request, params, auth, granted, to_ask)
 
-    def login_again(self, request, params, auth):
-        """Sign the user out and back in; return to this request without prompt=login, max_age."""
-        logout(request)
-        rest = " ".join(sorted(auth.prompt - {"login"}))
-        params = {
-            name: values for name, values in params.items() if name not in ("prompt", "max_age")
-        }
-        if rest:
-            params["prompt"] = [rest]
-        query = urlencode(params, doseq=True)
+    def is_fresh(self, request, params, auth):
+        """Tell whether this session's sign-in satisfies prompt=login and max_age (OIDC 3.1.2.1)."""
+        session = request.session
+        if "login" not in auth.prompt and not logins.is_stale(session, auth.max_age):
+            return True
+        return logins.signed_in_since(session, params)
+
+    def sign_in(self, request, params, auth):
+        """Send the user to the login page (prompt=none: login_required); nobody is signed out.
+
+        A re-authentication returns to this request with a marker of when it was asked: a
+        sign-in of this session after that satisfies prompt=login and max_age. Until then the
+        user stays signed in, so a link to here cannot sign anyone out.
+        """
+        if "none" in auth.prompt:
+            if request.user.is_authenticated:
+                raise errors.LoginRequired("The user signed in too long ago (max_age).")
+            raise errors.LoginRequired("The user is not signed in.")
+        if "login" not in auth.prompt and auth.max_age is None:
+            return self.to_login(request.get_full_path(), auth)
+        query = urlencode(logins.ask_again(params), doseq=True)
         return self.to_login(f"{request.path}?{query}", auth)
 
     def to_login(self, next_url, auth):
@@ -125,7 +128,10 @@ class AuthorizeView(TemplateResponseMixin, View):
 
     def approve(self, request, auth, names):
         sid = id_tokens.session_id(request) if "openid" in names else ""
-        code = authorization.issue_code(auth, request.user, names, session_id=sid)
+        auth_time = logins.auth_time(request.session, request.user)
+        code = authorization.issue_code(
+            auth, request.user, names, auth_time=auth_time, session_id=sid
+        )
         return base.redirect_to_client(auth.redirect_uri, {"code": code, "state": auth.state})
 
     def consent_page(self, request, params, auth, granted, to_ask):

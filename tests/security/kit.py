@@ -97,3 +97,30 @@ def sign_input(signing_input: str, key=None, alg: str | None = None) -> str:
 def signed(header: dict, claims, key=None) -> str:
     """Sign ``claims`` under ``header`` by hand, so only the part under test is wrong."""
     return sign_input(f"{b64(header)}.{b64(claims)}", key, header.get("alg"))
+
+
+# Registration, as staff and scripts do it
+
+
+def createclient_with_redirect_uri(uri: str) -> None:
+    """Run ``createclient`` for a code-grant client registering ``uri``."""
+    from django.core.management import call_command
+
+    call_command(
+        "createclient", "--name", "x", "--grant-types", "authorization_code", "--redirect-uris", uri
+    )
+
+
+def admin_add_client(admin_client, redirect_uris: str):
+    """POST the admin's "add client" form with ``redirect_uris`` (one per line)."""
+    data = {
+        "name": "Admin App",
+        "client_id": "",
+        "client_type": "confidential",
+        "grant_types": ["authorization_code"],
+        "redirect_uris": redirect_uris,
+        "allowed_scopes": ["read:profile"],
+        "is_active": "on",
+        "metadata": "{}",
+    }
+    return admin_client.post(reverse("admin:oauthcore_client_add"), data)

@@ -168,7 +168,7 @@ def post_form(http, name, pairs, authorization):
 AUTHORIZE_NAMES = [
     "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge",
     "code_challenge_method", "prompt", "nonce", "max_age", "login_hint", "response_mode",
-    "request", "request_uri", "registration", "id_token_hint",
+    "request", "request_uri", "registration", "id_token_hint", "oauthcore_reauth",
 ]
 # fmt: on
 

@@ -9,12 +9,19 @@ Complements tests/test_authorize.py (test_unregistered_redirect_uri_gets_an_erro
 from http import HTTPStatus
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.urls import reverse
 
 from oauthcore.models import AuthorizationCode, Client
 from tests import factories
-from tests.security.kit import assert_error_page, authorize, redirect_query, snapshot
+from tests.security.kit import (
+    admin_add_client,
+    assert_error_page,
+    authorize,
+    createclient_with_redirect_uri,
+    redirect_query,
+    snapshot,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -209,15 +216,7 @@ UNREGISTRABLE = {
 @pytest.mark.parametrize("uri", UNREGISTRABLE.values(), ids=UNREGISTRABLE.keys())
 def test_createclient_refuses(uri):
     with pytest.raises(CommandError, match="redirect URI"):
-        call_command(
-            "createclient",
-            "--name",
-            "x",
-            "--grant-types",
-            "authorization_code",
-            "--redirect-uris",
-            uri,
-        )
+        createclient_with_redirect_uri(uri)
     assert not Client.objects.exists()
 
 
@@ -227,17 +226,7 @@ def test_createclient_refuses(uri):
     ids=[k for k, u in UNREGISTRABLE.items() if "\r" not in u and "\n" not in u],
 )
 def test_the_admin_form_refuses(admin_client, uri):
-    data = {
-        "name": "Admin App",
-        "client_id": "",
-        "client_type": "confidential",
-        "grant_types": ["authorization_code"],
-        "redirect_uris": uri,
-        "allowed_scopes": ["read:profile"],
-        "is_active": "on",
-        "metadata": "{}",
-    }
-    response = admin_client.post(reverse("admin:oauthcore_client_add"), data)
+    response = admin_add_client(admin_client, uri)
     assert response.status_code == HTTPStatus.OK  # the form again, with the error
     assert response.context["adminform"].form.errors["redirect_uris"]
     assert not Client.objects.exists()
@@ -296,12 +285,4 @@ MALFORMED = {
 @pytest.mark.parametrize("uri", MALFORMED.values(), ids=MALFORMED.keys())
 def test_createclient_refuses_malformed_hosts_and_ports(uri):
     with pytest.raises(CommandError, match="redirect URI"):
-        call_command(
-            "createclient",
-            "--name",
-            "x",
-            "--grant-types",
-            "authorization_code",
-            "--redirect-uris",
-            uri,
-        )
+        createclient_with_redirect_uri(uri)
