@@ -27,6 +27,7 @@ pytestmark = [
     pytest.mark.skipif(skip_reason() is not None, reason=skip_reason() or ""),
 ]
 
+SYNC_SECONDS = 1.5  # SYNC_INTERVAL (1 s) and a request
 BLOCK = re.compile(r"<!-- deployment:([\w-]+) -->\s*```\w*\n(.*?)```", re.DOTALL)
 PORT_A, PORT_B, PORT_API = 8211, 8212, 8213
 ISSUER = f"http://127.0.0.1:{PORT_A}"
@@ -190,6 +191,7 @@ def test_client_secret_rotation_keeps_the_old_secret_for_a_while(stack):
     )
     new = re.search(r'<code id="client-secret">([^<]+)</code>', shown.text).group(1)
     assert new != old
+    time.sleep(SYNC_SECONDS)  # every process reads the client again within SYNC_INTERVAL
     for server in (stack.a, stack.b):  # both secrets work, on every server
         assert issue(server, (client_id, old)).status_code == HTTPStatus.OK
         assert issue(server, (client_id, new)).status_code == HTTPStatus.OK

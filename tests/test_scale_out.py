@@ -1,8 +1,8 @@
 """Two gunicorn servers of the example project behind one issuer, sharing PostgreSQL and Redis.
 
 What one server does, the other honours: codes, refresh-token rotation and reuse detection,
-revocation (at once, through the shared deny-list), key rotation (within KEY_CACHE_TTL, no
-restart), and a separate API project that knows only the issuer follows the rotation via JWKS.
+revocation and a rotated secret (within SYNC_INTERVAL, through the generation in the database),
+key rotation (no restart), and a separate API project that knows only the issuer follows the rotation via JWKS.
 Ends with the bounded load test of bench/load.py against both servers.
 """
 
@@ -27,6 +27,7 @@ pytestmark = [
 PORT_A, PORT_B, PORT_API = 8201, 8202, 8203
 ISSUER = f"http://127.0.0.1:{PORT_A}"  # both servers serve it, as behind a load balancer
 KEY_CACHE_TTL = 3  # seconds
+SYNC_SECONDS = 1.5  # SYNC_INTERVAL (1 s) and a request
 REDIRECT_URI = "http://127.0.0.1:8765/callback"
 USER = "alice:scale-out-password"
 
@@ -136,14 +137,15 @@ def test_refresh_reuse_at_b_kills_the_family_on_both(stack):
     assert live == (0,)
 
 
-def test_revocation_at_a_is_refused_by_b_at_once(stack):
+def test_revocation_at_a_is_refused_by_b_within_the_sync_interval(stack):
     token = client_token(stack.a, stack)
     assert api(stack.b, token, "/api/publish/").status_code == HTTPStatus.CREATED
     revoked = requests.post(
         f"{stack.a}/oauth/revoke/", data={"token": token}, auth=auth(stack.service), timeout=10
     )
     assert revoked.status_code == HTTPStatus.OK
-    response = api(stack.b, token, "/api/publish/")  # no wait: the deny-list is in Redis
+    time.sleep(SYNC_SECONDS)  # B reads the generation again within SYNC_INTERVAL
+    response = api(stack.b, token, "/api/publish/")
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
@@ -156,7 +158,7 @@ client.save()
 """
 
 
-def test_a_secret_rotated_elsewhere_is_refused_by_every_worker_at_once(stack):
+def test_a_secret_rotated_elsewhere_is_refused_by_every_worker_within_a_second(stack):
     for server in (stack.a, stack.b):  # every worker remembers the client (2 workers each)
         for _ in range(6):
             client_token(server, stack)
@@ -164,10 +166,9 @@ def test_a_secret_rotated_elsewhere_is_refused_by_every_worker_at_once(stack):
     script = ROTATE_SECRET.format(client_id=old["client_id"])
     printed = stack.manage("shell", "-c", script)  # a third process saves the client
     stack.service["client_secret"] = printed.strip().splitlines()[-1]
-
+    time.sleep(SYNC_SECONDS)  # every worker reads the generation again within SYNC_INTERVAL
     for server in (stack.a, stack.b):
-        for _ in range(4):  # no wait: the new clients version is in Redis (4 + 4 failures stay
-            # under RATE_LIMIT_FAILURES)
+        for _ in range(4):
             response = token_request(server, old, grant_type="client_credentials")
             assert response.status_code == HTTPStatus.UNAUTHORIZED
             assert response.json()["error"] == "invalid_client"
