@@ -22,8 +22,8 @@ request:
   Each address (each signed-in user, so a stranger behind the same address cannot stop a user's
   consent) may send ``RATE_LIMIT_AUTHORIZE_REQUESTS`` requests per window (``spend_authorize``).
 
-Costs: a failure makes one or two ``incr`` (plus an ``add`` once throttled); a success one
-``delete_many``; an authorization request one ``incr``. Counts are exact under parallel failures
+Costs: a failure makes one or two ``incr`` (once throttled, an ``add`` and perhaps a ``get``); a
+success one ``delete_many``; an authorization request one ``incr``. Counts are exact under parallel failures
 (``incr`` and ``add`` are atomic with Redis and memcached, under a lock with the local-memory
 cache, which counts per process). When the cache cannot be reached the limiter logs a warning
 and counts nothing: the answers stay what verification says, as the limiter guards no secret and
