@@ -74,7 +74,7 @@ def _trusted(address: Address, networks: tuple[Network, ...]) -> bool:
 def resolve(meta: Mapping[str, Any]) -> str | None:
     """Return the client's address of a request's ``META`` (or WSGI environ); None if unknown."""
     peer = parse(meta.get("REMOTE_ADDR"))
-    networks = _networks(tuple(oauth_settings.TRUSTED_PROXIES or ()))
+    networks = _networks(tuple(str(entry) for entry in oauth_settings.TRUSTED_PROXIES or ()))
     if peer is None or not _trusted(peer, networks):
         return str(peer) if peer is not None else None
     header = meta.get(oauth_settings.TRUSTED_PROXY_HEADER) or ""
