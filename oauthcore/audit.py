@@ -6,9 +6,9 @@ survives the client's deletion), the user it concerns (or the staff user who act
 the client's IP address and a few identifiers from a fixed list (``DETAILS``): never a token,
 a code or a secret.
 
-The IP address is the ``REMOTE_ADDR`` of the request being served (the ASGI scope's client under
-ASGI), remembered at Django's ``request_started`` so no view has to pass it along; None for
-management commands. Behind a proxy, set ``REMOTE_ADDR`` from a header you trust (a middleware).
+The IP address is the client's address of the request being served (``REMOTE_ADDR``, or behind
+``TRUSTED_PROXIES`` the one they forwarded: ``oauthcore.client_address``), remembered at Django's
+``request_started`` so no view has to pass it along; None for management commands.
 ``cleartokens`` deletes rows older than ``AUDIT_LOG_RETENTION``.
 """
 

@@ -11,7 +11,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
-from oauthcore import scopes
+from oauthcore import client_address, scopes
 from oauthcore.conf import DEFAULTS, oauth_settings
 
 ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
@@ -121,7 +121,22 @@ def _other_errors() -> list:
         found.append(
             Error(f"Invalid scope names in OAUTHCORE['SCOPES']: {invalid}.", id="oauthcore.E009")
         )
-    return found
+    return found + _proxy_errors()
+
+
+def _proxy_errors() -> list:
+    proxies = oauth_settings.TRUSTED_PROXIES
+    bad = [proxies] if isinstance(proxies, str) else client_address.invalid_proxies(proxies or [])
+    if not bad and isinstance(oauth_settings.TRUSTED_PROXY_HEADER, str):
+        return []
+    return [
+        Error(
+            f"OAUTHCORE['TRUSTED_PROXIES'] or TRUSTED_PROXY_HEADER is invalid: {bad}.",
+            hint="TRUSTED_PROXIES is a list of IP addresses or networks ('10.0.0.0/8'); "
+            "TRUSTED_PROXY_HEADER a request.META key ('HTTP_X_FORWARDED_FOR').",
+            id="oauthcore.E010",
+        )
+    ]
 
 
 @register(Tags.security, "oauthcore")
@@ -213,6 +228,12 @@ def _deploy_risks() -> list[tuple[bool, str, str, str]]:
          "The default cache stores nothing: rate limiting has no effect and every token check "
          "reloads the deny-list from the database.",
          "Use a real shared cache such as Redis."),
+        (bool(getattr(settings, "SECURE_PROXY_SSL_HEADER", None)) and not conf.TRUSTED_PROXIES,
+         "W020",
+         "SECURE_PROXY_SSL_HEADER is set but OAUTHCORE['TRUSTED_PROXIES'] is not: behind a proxy "
+         "every request has the proxy's address, in failure counters, audit rows and logs.",
+         "Set TRUSTED_PROXIES to your proxies' addresses (and TRUSTED_PROXY_HEADER if it is not "
+         "X-Forwarded-For); see docs/deployment.md."),
     ]
     # fmt: on
 

@@ -65,12 +65,25 @@ DEFAULTS: dict[str, Any] = {
     "JWKS_FETCH_TIMEOUT": timedelta(seconds=5),
     # Check the deny-list of revoked access tokens (no query per request: see SYNC_INTERVAL).
     "CHECK_REVOKED_TOKENS": True,
-    # Refuse (429) a client or IP address with too many failed attempts at the endpoints.
+    # Brute-force limiter (oauthcore.ratelimit; docs/security.md): every request is verified
+    # first, a correct one always succeeds; only failures are counted and slowed down.
     "RATE_LIMIT_ENABLED": True,
-    # Failed attempts (invalid_client, invalid_grant) allowed per client and per address in a window.
+    # Failures (invalid_client, a public client's invalid_grant) of one client_id from one address
+    # answered as they are in a window; later ones are throttled with a growing backoff (429).
     "RATE_LIMIT_FAILURES": 10,
-    # The window, starting at the first failure; the refusal lifts when it ends.
+    # The same, for all the failures of one address (an IPv6 address counts for its /64).
+    "RATE_LIMIT_ADDRESS_FAILURES": 100,
+    # A counter lives this long from its first failure; a success forgets its pair at once.
     "RATE_LIMIT_WINDOW": timedelta(minutes=1),
+    # The first backoff once a counter is full; it doubles with each failure, up to the window.
+    "RATE_LIMIT_BACKOFF": timedelta(seconds=1),
+    # Requests each address (each signed-in user) may make to /authorize in a window; 0: no limit.
+    "RATE_LIMIT_AUTHORIZE_REQUESTS": 300,
+    # Addresses or networks of the reverse proxies in front of Django ("10.0.0.0/8"): a request
+    # from one of them is attributed to the address they append to TRUSTED_PROXY_HEADER.
+    "TRUSTED_PROXIES": [],
+    # The request.META key of the header those proxies append the client's address to.
+    "TRUSTED_PROXY_HEADER": "HTTP_X_FORWARDED_FOR",
     # The realm named in WWW-Authenticate challenges; None means the issuer.
     "REALM": None,
     # The policy hooks (subject, extra claims, ...): a dotted path to an Adapter subclass.

@@ -5,8 +5,8 @@ Every record goes to the ``oauthcore`` logger with ``extra`` fields: ``event`` (
 as they apply. Never a token, a code or a secret: the receivers below read only the identifiers
 the signals carry (see ``oauthcore.signals``). They are connected in ``AppConfig.ready()``.
 
-``ip`` is the ``REMOTE_ADDR`` of the request being served (``oauthcore.request_context``; behind a
-proxy, have the proxy or a middleware set it from a header you trust).
+``ip`` is the client's address of the request being served (``oauthcore.request_context``:
+``REMOTE_ADDR``, or behind ``TRUSTED_PROXIES`` the one they forwarded).
 """
 
 from __future__ import annotations

@@ -1,62 +1,86 @@
-"""Brute-force protection: count failed attempts per client and per IP address in the cache.
+"""Brute-force protection that no stranger can turn against others (docs/security.md).
 
-A wrong client secret adds one to the counters of ``REMOTE_ADDR`` and of the (confidential)
-client; a wrong code, refresh token or PKCE verifier of a public client to the address's (see
-``_counted``). Once a counter reaches
-``RATE_LIMIT_FAILURES`` within ``RATE_LIMIT_WINDOW``, every request naming that client or coming
-from that address is refused with 429 until the window, which starts at the first failure, ends:
-the right secret too, or guessing would go on. Nothing is locked for good.
+Client secrets, codes, refresh tokens and verifiers are 256-bit random values: guessing one online
+is hopeless, counted or not. So the limiter does not guard them; it bounds the noise and the cost
+of failures and tells a client that keeps failing to slow down, and it never refuses a correct
+request:
 
-Costs: a request reads both counters in one ``get_many``; only a failure writes. Counts are exact
-under parallel failures (``cache.add`` then ``cache.incr``: atomic with Redis and memcached, under
-a lock with the local-memory cache, which counts per process). A failure that finds its counter
-already over the limit is itself answered with 429, so at most ``RATE_LIMIT_FAILURES`` failures
-are ever told apart from a success, though requests already past the check when the limit is
-reached are still verified. When the cache cannot be reached, limited requests are answered
-``temporarily_unavailable`` (503): never let through uncounted. Behind a proxy, set
-``REMOTE_ADDR`` to the client's address (e.g. with a middleware that trusts your proxy's header):
-otherwise every request shares the proxy's counter.
+- Verify first. Every back-channel request is verified; one that succeeds is answered, never 429,
+  whatever anyone sent before it from anywhere. A success forgets its pair's failures.
+- Count only the failures that guessing produces: ``invalid_client``, and ``invalid_grant`` of a
+  client that did not authenticate with a secret (a public client; a confidential client's server
+  meets expired refresh tokens in normal operation). Each counts for its (client_id, address) pair
+  and for its address (an IPv6 address for its /64: ``address_group``), the address being
+  ``oauthcore.client_address``'s. A stranger elsewhere never touches a pair of yours.
+- In a ``RATE_LIMIT_WINDOW`` (from its first failure) a pair's first ``RATE_LIMIT_FAILURES``
+  failures, and an address's first ``RATE_LIMIT_ADDRESS_FAILURES``, are answered as they are.
+  After that the counter throttles: one failure is answered, and the failures that follow it
+  within its backoff are answered 429 with ``Retry-After`` (RFC 6585 4). The backoff starts at
+  ``RATE_LIMIT_BACKOFF`` and doubles with every failure counted, up to the window. Once an
+  address is throttled its failures stop creating pair counters (a bound on cache keys).
+- ``/authorize`` is a browser page: nothing there is a guess, and error pages are not counted.
+  Each address (each signed-in user, so a stranger behind the same address cannot stop a user's
+  consent) may send ``RATE_LIMIT_AUTHORIZE_REQUESTS`` requests per window (``spend_authorize``).
+
+Costs: a failure makes one or two ``incr`` (once throttled, an ``add`` and perhaps a ``get``); a
+success one ``delete_many``; an authorization request one ``incr``. Counts are exact under parallel failures
+(``incr`` and ``add`` are atomic with Redis and memcached, under a lock with the local-memory
+cache, which counts per process). When the cache cannot be reached the limiter logs a warning
+and counts nothing: the answers stay what verification says, as the limiter guards no secret and
+a Redis outage must not become an outage of sign-in and token issuance.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from http import HTTPStatus
 
 from django.core.cache import cache
 from django.core.exceptions import BadRequest, SuspiciousOperation
 
-from oauthcore import clients, errors
+from oauthcore import client_address, clients, errors
 from oauthcore.conf import oauth_settings
 
 logger = logging.getLogger(__name__)
 PREFIX = "oauthcore:ratelimit:"
-# A counter holds (window start in whole seconds) * SCALE + failures: one key, one incr. It stays
-# below 2**53, as django-redis's incr goes through a Lua number (a double).
-SCALE = 10**6
-# The brute-force signals: guesses of a client secret, a code, a refresh token or a verifier.
-COUNTED = (errors.InvalidClient, errors.InvalidGrant)
+IPV6_GROUP_PREFIX = 64  # one customer's network: an address in it costs an attacker nothing
+MAX_DOUBLINGS = 40  # 2**40 seconds is far beyond any window
 
 
 class TooManyAttempts(errors.TemporarilyUnavailable):
-    """Too many failed attempts from this client or address: retry after the window (RFC 6585 4)."""
+    """Too many failures or requests: retry after ``retry_after`` seconds (RFC 6585 4)."""
 
     status = HTTPStatus.TOO_MANY_REQUESTS
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            "Too many failed attempts; retry later.", headers={"Retry-After": str(retry_after)}
-        )
+    def __init__(self, retry_after: int, description: str = "Too many failed attempts") -> None:
+        headers = {"Retry-After": str(retry_after)}
+        super().__init__(f"{description}; retry later.", headers=headers)
         self.retry_after = retry_after
 
 
 def _digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def _seconds(value: timedelta) -> int:
+    return max(1, math.ceil(value.total_seconds()))
+
+
+def address_group(request) -> str:
+    """Return the address a request counts for: its IPv4 address, or its IPv6 address's /64."""
+    address = client_address.parse(client_address.resolve(request.META))
+    if address is None:
+        return "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/{IPV6_GROUP_PREFIX}", strict=False))
+    return str(address)
 
 
 def client_id_of(request) -> str | None:
@@ -75,105 +99,115 @@ def client_id_of(request) -> str | None:
         return None
 
 
-def keys_for(request, *, scope: str, client_id: str | None = None) -> list[str]:
-    """Return the counter keys of a request: its address, and its client when it names one."""
-    found = [f"{PREFIX}{scope}:ip:{_digest(request.META.get('REMOTE_ADDR') or '-')}"]
-    if client_id:
-        found.append(f"{PREFIX}{scope}:client:{_digest(client_id)}")
-    return found
-
-
-def _window() -> int:
-    return max(1, math.ceil(oauth_settings.RATE_LIMIT_WINDOW.total_seconds()))
-
-
-def _retry_after(values: list[int], now: float) -> int | None:
-    """Return the seconds until the last full counter's window ends; None if none is full."""
-    ends = [
-        value // SCALE + _window()
-        for value in values
-        if value % SCALE >= oauth_settings.RATE_LIMIT_FAILURES and value // SCALE + _window() > now
-    ]
-    return max(1, math.ceil(max(ends) - now)) if ends else None
-
-
 @contextmanager
-def _reachable_cache() -> Iterator[None]:
-    """Answer ``temporarily_unavailable`` (503) when the cache cannot count: no uncounted guesses."""
+def _counting() -> Iterator[None]:
+    """Count nothing when the cache cannot be reached (logged): answers stay as verified."""
     try:
         yield
     except errors.OAuthError:
         raise
-    except Exception as e:  # redis.ConnectionError, django-redis ConnectionInterrupted, ...
-        logger.warning("Cache unreachable: rate-limited requests are refused.")
-        raise errors.TemporarilyUnavailable("The service is temporarily unavailable.") from e
+    except Exception:  # redis.ConnectionError, django-redis ConnectionInterrupted, ...
+        logger.warning("Cache unreachable: failures and requests are not counted.")
 
 
-def check(keys: list[str], *, now: float | None = None) -> None:
-    """Raise ``TooManyAttempts`` if a counter of ``keys`` is full (one cache round trip)."""
-    with _reachable_cache():
-        values = [value for value in cache.get_many(keys).values() if isinstance(value, int)]
-    retry_after = _retry_after(values, time.time() if now is None else now)
-    if retry_after is not None:
-        raise TooManyAttempts(retry_after)
+def _incr(key: str, timeout: int) -> int:
+    """Add one to the counter ``key``, created to live ``timeout`` seconds; return its value."""
+    try:
+        return cache.incr(key)
+    except ValueError:  # no such key, yet or any more
+        cache.add(key, 0, timeout)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired at once, or a cache that stores nothing
+            return 0
 
 
-def record_failure(keys: list[str], *, now: float | None = None) -> None:
-    """Count one failure on every key; raise ``TooManyAttempts`` if one is now over the limit."""
-    now = time.time() if now is None else now
-    values = []
-    for key in keys:
-        with _reachable_cache():
-            # Rounded up, the window never ends before the cache lets the key expire.
-            cache.add(key, math.ceil(now) * SCALE, _window())
-            try:
-                values.append(cache.incr(key))
-            except ValueError:  # expired between add and incr, or a cache that stores nothing
-                continue
-    over = [value for value in values if value % SCALE > oauth_settings.RATE_LIMIT_FAILURES]
-    retry_after = _retry_after(over, now)
-    if retry_after is not None:
-        raise TooManyAttempts(retry_after)
+def _throttle(key: str, free: int, *, now: float) -> tuple[int, int | None]:
+    """Count a failure on ``key``; return (failures, seconds to wait if it is answered 429)."""
+    window = _seconds(oauth_settings.RATE_LIMIT_WINDOW)
+    failures = _incr(key, window)
+    if failures <= free:
+        return failures, None
+    doublings = min(failures - free - 1, MAX_DOUBLINGS)
+    backoff = min(_seconds(oauth_settings.RATE_LIMIT_BACKOFF) * 2**doublings, window)
+    if cache.add(f"{key}:wait", now + backoff, backoff):  # atomic: one failure per backoff
+        return failures, None
+    until = cache.get(f"{key}:wait")
+    return failures, max(1, math.ceil((until or now) - now))
 
 
-def _counted(error: errors.OAuthError, keys: list[str], client_id: str | None) -> list[str]:
-    """Return the keys a failure counts on (is the client confidential?).
+def _pair_key(group: str, client_id: str) -> str:
+    return f"{PREFIX}pair:{_digest(group)}:{_digest(client_id)}"
 
-    A wrong secret counts on the address and, for a confidential client, on the client: a
-    public client has no secret to guess, so counting it would only let anyone lock it out.
-    A wrong code, refresh token or verifier counts on the address of a public client only: a
-    confidential client's server meets expired refresh tokens in normal operation.
-    """
-    client = clients.find(client_id)
-    confidential = client is not None and not client.is_public
+
+def _is_guess(error: errors.OAuthError, client_id: str | None) -> bool:
+    """Tell whether a failure is one guessing produces (see the module's docstring)."""
     if isinstance(error, errors.InvalidClient):
-        return keys if confidential else keys[:1]
-    return [] if confidential else keys[:1]
+        return True
+    if not isinstance(error, errors.InvalidGrant):
+        return False
+    client = clients.find(client_id)
+    return client is None or client.is_public
+
+
+def _count_failure(request, client_id: str | None, *, now: float) -> int | None:
+    """Count a failure for its address and pair; return the seconds to wait, if any."""
+    group = address_group(request)
+    failures, wait = _throttle(
+        f"{PREFIX}address:{_digest(group)}", oauth_settings.RATE_LIMIT_ADDRESS_FAILURES, now=now
+    )
+    if client_id and failures <= oauth_settings.RATE_LIMIT_ADDRESS_FAILURES:
+        pair_wait = _throttle(
+            _pair_key(group, client_id), oauth_settings.RATE_LIMIT_FAILURES, now=now
+        )[1]
+        wait = max(wait or 0, pair_wait or 0) or None
+    return wait
+
+
+def _forget_pair(request, client_id: str | None) -> None:
+    if client_id:
+        key = _pair_key(address_group(request), client_id)
+        cache.delete_many([key, f"{key}:wait"])
 
 
 @contextmanager
-def endpoint(request) -> Iterator[None]:
-    """Guard a token, revocation or introspection request, per address and per client."""
+def endpoint(request, *, now: float | None = None) -> Iterator[None]:
+    """Guard a token, revocation or introspection request that is verified inside the block.
+
+    A counted failure over its pair's or address's limit becomes ``TooManyAttempts`` (429); a
+    success forgets the failures of its pair.
+    """
     if not oauth_settings.RATE_LIMIT_ENABLED:
         yield
         return
-    client_id = client_id_of(request)
-    keys = keys_for(request, scope="endpoint", client_id=client_id)
-    check(keys)
     try:
         yield
-    except COUNTED as error:
-        record_failure(_counted(error, keys, client_id))
+    except (errors.InvalidClient, errors.InvalidGrant) as error:
+        wait = None
+        client_id = client_id_of(request)
+        with _counting():
+            if _is_guess(error, client_id):
+                wait = _count_failure(request, client_id, now=now or time.time())
+        if wait is not None:
+            raise TooManyAttempts(wait) from error
         raise
+    with _counting():
+        _forget_pair(request, client_id_of(request))
 
 
-def check_address(request) -> None:
-    """Raise ``TooManyAttempts`` if the browser's address failed too often at /authorize."""
-    if oauth_settings.RATE_LIMIT_ENABLED:
-        check(keys_for(request, scope="authorize"))
+def spend_authorize(request, *, now: float | None = None) -> None:
+    """Count a request to /authorize; raise ``TooManyAttempts`` past the window's budget.
 
-
-def count_address_failure(request) -> None:
-    """Count a request of the browser's address that ended on the error page; raise if over."""
-    if oauth_settings.RATE_LIMIT_ENABLED:
-        record_failure(keys_for(request, scope="authorize"))
+    The budget is per address for anonymous requests, per user for signed-in ones.
+    """
+    budget = oauth_settings.RATE_LIMIT_AUTHORIZE_REQUESTS
+    if not oauth_settings.RATE_LIMIT_ENABLED or not budget:
+        return
+    user = getattr(request, "user", None)
+    who = f"user:{user.pk}" if user and user.is_authenticated else address_group(request)
+    window, now = _seconds(oauth_settings.RATE_LIMIT_WINDOW), now or time.time()
+    index = int(now // window)
+    with _counting():
+        if _incr(f"{PREFIX}authorize:{_digest(who)}:{index}", window + 1) > budget:
+            retry_after = max(1, math.ceil((index + 1) * window - now))
+            raise TooManyAttempts(retry_after, "Too many requests")

@@ -1,28 +1,22 @@
 """The address of the client whose request is being served, for logs and audit rows.
 
-Remembered at Django's ``request_started`` (``REMOTE_ADDR`` under WSGI, the scope's client under
-ASGI), so neither views nor a middleware have to pass it along; None outside a request (management
-commands). Behind a proxy, set ``REMOTE_ADDR`` from a header you trust (docs/deployment.md).
+Remembered at Django's ``request_started`` from the WSGI environ or the ASGI scope, so neither
+views nor a middleware have to pass it along; None outside a request (management commands). It is
+``oauthcore.client_address``'s answer, the address the rate limiter uses too: ``REMOTE_ADDR``, or
+behind ``TRUSTED_PROXIES`` the address they forwarded (docs/deployment.md).
 """
 
 from __future__ import annotations
 
 import contextvars
-import ipaddress
-from typing import Any
 
 from django.core.signals import request_finished, request_started
+
+from oauthcore import client_address
 
 _ip: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "oauthcore_client_ip", default=None
 )
-
-
-def _valid_ip(value: Any) -> str | None:
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return None
 
 
 def client_ip() -> str | None:
@@ -33,9 +27,9 @@ def client_ip() -> str | None:
 def remember(sender, *, environ=None, scope=None, **kwargs) -> None:
     """Keep the address of the request being served (``request_started``)."""
     if environ is not None:
-        _ip.set(_valid_ip(environ.get("REMOTE_ADDR")))
-    elif scope is not None and scope.get("client"):
-        _ip.set(_valid_ip(scope["client"][0]))
+        _ip.set(client_address.resolve(environ))
+    elif scope is not None:
+        _ip.set(client_address.resolve(client_address.meta_of_scope(scope)))
     else:
         _ip.set(None)
 

@@ -124,3 +124,22 @@ def test_every_setting_is_documented():
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "settings.md").read_text()
     assert [name for name in DEFAULTS if f"| `{name}` |" not in doc] == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"TRUSTED_PROXIES": ["10.0.0.0/33"]},
+        {"TRUSTED_PROXIES": ["10.0.0.1", "proxy.internal"]},
+        {"TRUSTED_PROXIES": "10.0.0.0/8"},  # a string, not a list
+        {"TRUSTED_PROXY_HEADER": None},
+    ],
+)
+def test_invalid_trusted_proxies_are_e010(configure, changes):
+    configure(**changes)
+    assert oauthcore_ids() == ["oauthcore.E010"]
+
+
+def test_trusted_proxies_may_be_addresses_or_networks(configure):
+    configure(TRUSTED_PROXIES=["127.0.0.1", "10.0.0.0/8", "2001:db8::/32", "::1"])
+    assert oauthcore_ids() == []

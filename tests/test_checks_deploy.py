@@ -13,7 +13,9 @@ SAFE = {"ISSUER": "https://auth.example.com"}
 
 def deploy_ids(**kwargs):
     messages = run_checks(include_deployment_checks=True, **kwargs)
-    return sorted({m.id for m in messages if m.id and m.id.startswith("oauthcore.W01")})
+    return sorted(
+        {m.id for m in messages if m.id and m.id.startswith(("oauthcore.W01", "oauthcore.W02"))}
+    )
 
 
 @pytest.fixture
@@ -99,3 +101,16 @@ def test_check_deploy_command_fails_on_warnings(configure):
     configure(RATE_LIMIT_ENABLED=False)
     with pytest.raises(SystemCheckError, match=r"oauthcore\.W017"):
         call_command("check", "--deploy", "--fail-level", "WARNING", "--tag", "security")
+
+
+def test_a_proxy_without_trusted_proxies_is_w020(configure, settings):
+    """Behind a TLS-terminating proxy, every request would have the proxy's address."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert deploy_ids() == ["oauthcore.W020"]
+    configure(TRUSTED_PROXIES=["10.0.0.0/8"])
+    assert deploy_ids() == []
+
+
+def test_trusted_proxies_without_a_proxy_header_are_fine(configure):
+    configure(TRUSTED_PROXIES=["10.0.0.0/8"])
+    assert deploy_ids() == []

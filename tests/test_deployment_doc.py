@@ -59,6 +59,7 @@ def stack(tmp_path_factory):
         "ALLOWED_HOSTS": "127.0.0.1",
         "OAUTHCORE_ISSUER": ISSUER,
         "OAUTHCORE_KEY_CACHE_TTL": str(CACHE_SECONDS),
+        "OAUTHCORE_TRUSTED_PROXIES": "127.0.0.1",  # no proxy here: the servers are reached directly
     }
     stack = Stack("oauthcore_deploydoc", 13, ISSUER, workdir)
     local |= {"DATABASE_URL": stack.database_url, "CACHE_URL": stack.cache_url}

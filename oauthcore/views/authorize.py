@@ -20,25 +20,17 @@ class AuthorizeView(TemplateResponseMixin, View):
 
     def dispatch(self, request, *args, **kwargs):
         try:
-            ratelimit.check_address(request)
+            ratelimit.spend_authorize(request)  # a volume budget; error pages are not counted
         except ratelimit.TooManyAttempts as error:
             return self.limited_page(request, error)
-        except errors.TemporarilyUnavailable as error:  # the cache cannot count
-            return self.unavailable_page(request, error)
         return super().dispatch(request, *args, **kwargs)
 
     def error_page(self, request, error):
-        """Show the error page; it counts as a failure of the browser's address."""
-        try:
-            ratelimit.count_address_failure(request)
-        except ratelimit.TooManyAttempts as limited:
-            return self.limited_page(request, limited)
-        except errors.TemporarilyUnavailable as unavailable:  # the cache cannot count
-            return self.unavailable_page(request, unavailable)
+        """Show the error page (unknown client, unregistered redirect URI, altered form)."""
         return base.error_page(request, error)
 
     def limited_page(self, request, error):
-        """Answer 429 with the error page until the address's window ends (RFC 6585 4)."""
+        """Answer 429 with the error page until the budget's window ends (RFC 6585 4)."""
         response = base.error_page(request, error)
         response.status_code = error.status
         response["Retry-After"] = str(error.retry_after)

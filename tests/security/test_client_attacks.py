@@ -78,8 +78,8 @@ def test_guessing_the_secret_never_succeeds_and_all_answers_are_identical(
 def test_guessing_with_the_rate_limiter_never_succeeds(client, client_app):
     """With the defaults, no guess succeeds and each kind of answer is always the same.
 
-    The limiter (oauthcore/ratelimit.py) answers 429 after a few failures; before it, every
-    failure is the one invalid_client.
+    The limiter (oauthcore/ratelimit.py) throttles failures with 429 after a few; the others
+    are the one invalid_client. The right secret still works afterwards.
     """
     kinds = {}
     for guess in guesses() * 2:
@@ -89,6 +89,7 @@ def test_guessing_with_the_rate_limiter_never_succeeds(client, client_app):
         kinds.setdefault(response.status_code, set()).add(response.json()["error"])
     assert kinds[HTTPStatus.UNAUTHORIZED] == {"invalid_client"}
     assert set(kinds) <= {HTTPStatus.UNAUTHORIZED, HTTPStatus.TOO_MANY_REQUESTS}
+    assert post_token(client, CC, **basic_auth(client_app.client_id)).status_code == HTTPStatus.OK
 
 
 @pytest.mark.parametrize("name", ENDPOINTS)

@@ -110,7 +110,8 @@ def test_connected_apps_page(client, client_app, user):
 
 
 def test_rate_limited_answers(client, client_app, settings):
-    settings.OAUTHCORE = {**settings.OAUTHCORE, "RATE_LIMIT_FAILURES": 1}
+    limits = {"RATE_LIMIT_FAILURES": 0, "RATE_LIMIT_AUTHORIZE_REQUESTS": 1}
+    settings.OAUTHCORE = {**settings.OAUTHCORE, **limits}
     post_token(client, {"grant_type": "client_credentials"}, **basic_auth("x", "wrong"))
     refused = post_token(client, {"grant_type": "client_credentials"}, **basic_auth("x", "wrong"))
     assert refused.status_code == HTTPStatus.TOO_MANY_REQUESTS
