@@ -2,7 +2,8 @@
 
 What one server does, the other honours: codes, refresh-token rotation and reuse detection,
 revocation and a rotated secret (within SYNC_INTERVAL, through the generation in the database),
-key rotation (no restart), and a separate API project that knows only the issuer follows the rotation via JWKS.
+key rotation (no restart), and a separate API project that knows only the issuer follows the
+rotation via JWKS.
 Ends with the bounded load test of bench/load.py against both servers.
 """
 

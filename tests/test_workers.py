@@ -64,7 +64,8 @@ def stack(tmp_path_factory):
 def at_every_worker(stack, send) -> dict[str, requests.Response]:
     """Call ``send()`` until every worker has answered; return {pid: its last response}."""
     answers: dict[str, requests.Response] = {}
-    for _ in range(60 * stack.workers):
+    deadline = time.monotonic() + 30  # a worker may be waiting for SQLite's write lock
+    while time.monotonic() < deadline:
         response = send()
         answers[response.headers["X-Worker-Pid"]] = response
         if len(answers) == stack.workers:
@@ -189,7 +190,8 @@ def test_a_client_deactivated_in_a_shell_is_refused_by_every_worker(stack):
     stack.shell("from oauthcore.models import Client; " + statement.format(False))
     time.sleep(SYNC_BOUND)
     assert statuses(stack, api(stack, token)) == {HTTPStatus.UNAUTHORIZED}
-    assert statuses(stack, lambda: client_token(stack, client)) == {HTTPStatus.UNAUTHORIZED}
+    refused = statuses(stack, lambda: client_token(stack, client))
+    assert refused <= {HTTPStatus.UNAUTHORIZED, HTTPStatus.TOO_MANY_REQUESTS}  # failures throttled
     stack.shell("from oauthcore.models import Client; " + statement.format(True))
     time.sleep(SYNC_BOUND)
     assert statuses(stack, api(stack, token)) == {HTTPStatus.UNAUTHORIZED}  # issued before
