@@ -1,7 +1,8 @@
 """OpenAPI (drf-spectacular) description of ``JWTAuthentication``: the OAuth 2.0 security scheme
 with the authorization-code and client-credentials flows, and each operation's required scopes.
 
-Loaded by ``oauthcore.contrib.rest_framework.authentication`` when drf-spectacular is installed.
+Loaded by ``OAuthCoreConfig.ready()`` when drf-spectacular is installed (its documented place for
+extensions); it imports the DRF classes, never the other way round.
 """
 
 from __future__ import annotations
