@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from rest_framework.permissions import BasePermission
 
 from oauthcore import bearer, errors
+from oauthcore.contrib.rest_framework.composition import ComposingMetaclass
 from oauthcore.tokens import AccessToken
 
 
@@ -39,7 +40,7 @@ def needed_scopes(spec, *, method: str, action: str | None = None) -> tuple[str,
     return None
 
 
-class HasScope(BasePermission):
+class HasScope(BasePermission, metaclass=ComposingMetaclass):
     """Allow a request whose access token holds every scope the view requires."""
 
     required_scopes = None  # set by of()/per_method()/per_action(); else the view's required_scopes
