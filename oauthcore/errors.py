@@ -130,5 +130,13 @@ class InsufficientScope(OAuthError):
         self.scope = scope
 
 
-class InvalidClientMetadata(Exception):
-    """A client registration (command line or admin) names something we do not support."""
+class InvalidClientMetadata(OAuthError):
+    """RFC 7591 3.2.2: a client's metadata (command line, admin, registration) is not acceptable."""
+
+    error = "invalid_client_metadata"
+
+
+class InvalidRedirectUri(InvalidClientMetadata):
+    """RFC 7591 3.2.2: a redirect URI of the client's metadata is not acceptable."""
+
+    error = "invalid_redirect_uri"
