@@ -1,9 +1,9 @@
 """The issuer's public keys for a resource server in another project: a cached remote JWKS.
 
-The set is fetched over https (plain http only from a loopback host), never following a redirect,
-with urllib, kept for ``JWKS_CACHE_TTL``, and fetched again early when a
-token names an unknown kid, but never more than once per ``JWKS_MIN_REFETCH_INTERVAL``: a flood of
-made-up kids cannot hammer the issuer. A failed fetch keeps the cached set. Only asymmetric keys
+The set is fetched with urllib over https (plain http only from a loopback host), never following
+a redirect, kept for ``JWKS_CACHE_TTL``, and fetched again early when a token names an unknown kid,
+but never more than once per ``JWKS_MIN_REFETCH_INTERVAL``: a flood of made-up kids cannot hammer
+the issuer. A failed fetch keeps the cached set. Only asymmetric keys
 with their own ``alg`` are trusted (RFC 8725 3.1): never HS256, never "none".
 """
 
