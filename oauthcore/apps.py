@@ -1,3 +1,5 @@
+import importlib.util
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -28,3 +30,5 @@ class OAuthCoreConfig(AppConfig):
         request_context.connect()  # the client's address, for logs and audit rows
         oauthcore_logging.connect()  # structured logs of the signals
         oauthcore_audit.connect()  # AuditEvent rows of the signals, when AUDIT_LOG is on
+        if importlib.util.find_spec("drf_spectacular") is not None:
+            from oauthcore.contrib import drf_spectacular  # noqa: F401 - the OpenAPI extension

@@ -60,7 +60,8 @@ def require(token: tokens.AccessToken, needed: Collection[str]) -> None:
 
 
 def _quoted(value: str) -> str:
-    return '"' + value.replace("\\", "").replace('"', "") + '"'
+    """Quote an auth-param value within the characters RFC 6750 3 allows (no ``"``, no ``\\``)."""
+    return '"' + errors.safe_text(value) + '"'
 
 
 def challenge(error: errors.OAuthError | None = None) -> str:

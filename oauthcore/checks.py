@@ -66,6 +66,28 @@ def _issuer_errors() -> list:
     ]
 
 
+def is_secure_url(url: str | None) -> bool:
+    """Tell whether ``url`` is https with a host, or http on a loopback host (development)."""
+    parts = urlsplit(url or "")
+    if parts.scheme == "http":
+        return is_loopback_host(parts.hostname)
+    return parts.scheme == "https" and bool(parts.hostname)
+
+
+def _jwks_url_errors() -> list:
+    url = oauth_settings.JWKS_URL
+    if url is None or is_secure_url(url):
+        return []
+    return [
+        Error(
+            f"OAUTHCORE['JWKS_URL'] is not an https URL: {url!r}.",
+            hint="The keys that verify every token must come over TLS: use the issuer's https "
+            "jwks_uri; plain http is accepted on loopback hosts only.",
+            id="oauthcore.E012",
+        )
+    ]
+
+
 def _key_errors() -> list:
     found = []
     secret = oauth_settings.HS256_SECRET
@@ -145,7 +167,7 @@ def check_settings(app_configs=None, **kwargs) -> list:
     found = _settings_errors()
     if found:
         return found
-    return _issuer_errors() + _key_errors() + _other_errors()
+    return _issuer_errors() + _jwks_url_errors() + _key_errors() + _other_errors()
 
 
 @register(Tags.database)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -38,6 +39,7 @@ def require_scopes(*names: str, audience: str | None = None, load_users: bool = 
 
     Sets ``request.auth`` and ``request.oauth_token`` (the ``AccessToken``) and ``request.user``
     (loaded lazily; a ``TokenUser`` for client-credentials tokens or when ``load_users`` is False).
+    The view is ``csrf_exempt`` and ``login_not_required``: the token, not a session, admits a caller.
     """
     if not names:
         raise ImproperlyConfigured("require_scopes() needs at least one scope.")
@@ -58,6 +60,6 @@ def require_scopes(*names: str, audience: str | None = None, load_users: bool = 
                 return bearer_error(error)
 
         wrapped.required_scopes = needed
-        return csrf_exempt(wrapped)
+        return login_not_required(csrf_exempt(wrapped))
 
     return decorator

@@ -5,11 +5,29 @@ Each class carries the RFC error code and HTTP status; none imports django.http.
 
 from __future__ import annotations
 
+import re
 from http import HTTPStatus
+
+# RFC 6749 5.2 (and RFC 6750 3): error_description = 1*( %x20-21 / %x23-5B / %x5D-7E )
+NOT_IN_DESCRIPTION = re.compile(r"[^\x20-\x21\x23-\x5b\x5d-\x7e]")
+MAX_DESCRIPTION_LENGTH = 300
+
+
+def safe_text(text: str) -> str:
+    """Return ``text`` within the character set of ``error_description`` (RFC 6749 5.2).
+
+    Whitespace becomes a space, a double quote a single one, anything else outside the set a ``?``.
+    """
+    text = re.sub(r"\s+", " ", str(text)).replace('"', "'")
+    return NOT_IN_DESCRIPTION.sub("?", text)[:MAX_DESCRIPTION_LENGTH].strip()
 
 
 class OAuthError(Exception):
-    """An error the protocol names (RFC 6749 4.1.2.1, 5.2; RFC 6750 3.1; RFC 7009; OIDC Core 3.1.2.6)."""
+    """An error the protocol names (RFC 6749 4.1.2.1, 5.2; RFC 6750 3.1; RFC 7009; OIDC Core 3.1.2.6).
+
+    ``str(error)`` is the message as written, for people (the admin, the command line);
+    ``description`` is what goes on the wire, always within RFC 6749 5.2's character set.
+    """
 
     error = "server_error"
     status = HTTPStatus.BAD_REQUEST
@@ -18,6 +36,14 @@ class OAuthError(Exception):
         super().__init__(description or self.error)
         self.description = description
         self.headers = headers or {}
+
+    @property
+    def description(self) -> str:
+        return self._description
+
+    @description.setter
+    def description(self, text: str) -> None:
+        self._description = safe_text(text) if text else ""
 
     def as_dict(self) -> dict[str, str]:
         data = {"error": self.error}
@@ -104,5 +130,13 @@ class InsufficientScope(OAuthError):
         self.scope = scope
 
 
-class InvalidClientMetadata(Exception):
-    """A client registration (command line or admin) names something we do not support."""
+class InvalidClientMetadata(OAuthError):
+    """RFC 7591 3.2.2: a client's metadata (command line, admin, registration) is not acceptable."""
+
+    error = "invalid_client_metadata"
+
+
+class InvalidRedirectUri(InvalidClientMetadata):
+    """RFC 7591 3.2.2: a redirect URI of the client's metadata is not acceptable."""
+
+    error = "invalid_redirect_uri"

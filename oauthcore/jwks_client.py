@@ -1,8 +1,9 @@
 """The issuer's public keys for a resource server in another project: a cached remote JWKS.
 
-The set is fetched over HTTP (urllib), kept for ``JWKS_CACHE_TTL``, and fetched again early when a
-token names an unknown kid, but never more than once per ``JWKS_MIN_REFETCH_INTERVAL``: a flood of
-made-up kids cannot hammer the issuer. A failed fetch keeps the cached set. Only asymmetric keys
+The set is fetched with urllib over https (plain http only from a loopback host), never following
+a redirect, kept for ``JWKS_CACHE_TTL``, and fetched again early when a token names an unknown kid,
+but never more than once per ``JWKS_MIN_REFETCH_INTERVAL``: a flood of made-up kids cannot hammer
+the issuer. A failed fetch keeps the cached set. Only asymmetric keys
 with their own ``alg`` are trusted (RFC 8725 3.1): never HS256, never "none".
 """
 
@@ -12,13 +13,14 @@ import json
 import logging
 import threading
 import time
+import urllib.error
 import urllib.request
 from typing import Any
-from urllib.parse import urlsplit
 
 import jwt
 from django.core.signals import setting_changed
 
+from oauthcore.checks import is_secure_url
 from oauthcore.conf import oauth_settings
 from oauthcore.keys import Key
 
@@ -34,13 +36,23 @@ KEY_TYPES = {
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k"})
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Refuse every redirect: the keys come from the configured URL, not wherever it points."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise urllib.error.HTTPError(req.full_url, code, "The JWKS URL redirects.", headers, fp)
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def fetch(url: str, timeout: float) -> Any:
-    """Fetch and parse a JWK Set document (RFC 7517 5)."""
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise ValueError("The JWKS URL must be http or https.")
+    """Fetch and parse a JWK Set document (RFC 7517 5): https, or http on a loopback host."""
+    if not is_secure_url(url):
+        raise ValueError("The JWKS URL must be https (plain http only on a loopback host).")
     # The scheme is checked above (S310).
     request = urllib.request.Request(url, headers={"Accept": "application/jwk-set+json"})  # noqa: S310
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+    with _opener.open(request, timeout=timeout) as response:
         body = response.read(MAX_JWKS_BYTES + 1)
     if len(body) > MAX_JWKS_BYTES:
         raise ValueError("The JWKS document is too large.")

@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 from oauthcore import crypto, errors, scopes, signals
 from oauthcore.checks import is_loopback_host
-from oauthcore.errors import InvalidClientMetadata
+from oauthcore.errors import InvalidClientMetadata, InvalidRedirectUri
 from oauthcore.models import Client
 
 # RFC 8252 7.1: a private-use scheme is a reverse domain name, so it contains a dot.
@@ -30,27 +30,27 @@ def _is_host(host: str) -> bool:
 def validate_redirect_uri(uri: str) -> str:
     """Return ``uri`` if it may be registered (RFC 6749 3.1.2, RFC 8252 7, RFC 9700 2.1)."""
     if len(uri) > MAX_REDIRECT_URI_LENGTH or not uri.isprintable() or " " in uri or "\\" in uri:
-        raise InvalidClientMetadata(f"Invalid redirect URI: {uri!r}.")
+        raise InvalidRedirectUri(f"Invalid redirect URI: {uri!r}.")
     try:
         parts = urlsplit(uri)
         host, port = parts.hostname, parts.port  # port: ValueError when not 0-65535
     except ValueError as e:
-        raise InvalidClientMetadata(f"Invalid redirect URI: {uri!r}.") from e
+        raise InvalidRedirectUri(f"Invalid redirect URI: {uri!r}.") from e
     if port == 0 or (host is not None and not _is_host(host)):
-        raise InvalidClientMetadata(f"Invalid redirect URI: {uri!r}.")
+        raise InvalidRedirectUri(f"Invalid redirect URI: {uri!r}.")
     if parts.fragment or "#" in uri:
-        raise InvalidClientMetadata(f"A redirect URI must not have a fragment: {uri!r}.")
+        raise InvalidRedirectUri(f"A redirect URI must not have a fragment: {uri!r}.")
     web = parts.scheme == "https" and host
     loopback = parts.scheme == "http" and is_loopback_host(host)
     native = PRIVATE_USE_SCHEME.fullmatch(parts.scheme) and not parts.netloc
     if not (web or loopback or native):
-        raise InvalidClientMetadata(
+        raise InvalidRedirectUri(
             f"A redirect URI must be https (http only on a loopback host): {uri!r}."
         )
     if parts.username is not None or parts.password is not None or "*" in uri:
-        raise InvalidClientMetadata(f"Invalid redirect URI: {uri!r}.")
+        raise InvalidRedirectUri(f"Invalid redirect URI: {uri!r}.")
     if any(_is_dot_segment(segment) for segment in parts.path.split("/")):
-        raise InvalidClientMetadata(f"A redirect URI must not have dot-segments: {uri!r}.")
+        raise InvalidRedirectUri(f"A redirect URI must not have dot-segments: {uri!r}.")
     return uri
 
 

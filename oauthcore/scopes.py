@@ -49,8 +49,8 @@ def for_client(requested: list[str], client) -> list[str]:
     names = requested or client.default_scopes or client.allowed_scopes
     if not names:
         raise errors.InvalidScope("No scope was requested and the client has no default scope.")
-    if bad := unknown(names):
-        raise errors.InvalidScope(f"Unknown scope: {join(bad)}.")
+    if unknown(names):
+        raise errors.InvalidScope("A requested scope is not registered.")
     allowed = set(client.allowed_scopes)
     if refused := [name for name in names if name not in allowed]:
         raise errors.InvalidScope(f"The client may not request: {join(refused)}.")
@@ -61,8 +61,8 @@ def narrow(requested: list[str], granted: list[str]) -> list[str]:
     """Return ``requested`` if it is within ``granted`` (RFC 6749 6), else raise ``InvalidScope``."""
     if not requested:
         return granted
-    if extra := [name for name in requested if name not in granted]:
-        raise errors.InvalidScope(f"Scope beyond the original grant: {join(extra)}.")
+    if not set(requested) <= set(granted):
+        raise errors.InvalidScope("The requested scope goes beyond the original grant.")
     return requested
 
 

@@ -133,3 +133,16 @@ def test_client_token_and_no_user_table(client, user):
 def test_a_scope_is_required():
     with pytest.raises(ImproperlyConfigured):
         require_scopes()
+
+
+def test_login_required_middleware_lets_the_token_decide(settings, user):
+    settings.MIDDLEWARE = [
+        *settings.MIDDLEWARE,
+        "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    ]
+    client = Client()
+    response = client.get("/email/")
+    assert response.status_code == HTTPStatus.UNAUTHORIZED  # not a 302 to the login page
+    assert response["WWW-Authenticate"] == REALM
+    header = authorization_header(user=user, scopes=["read:email"])
+    assert client.get("/email/", **header).status_code == HTTPStatus.OK

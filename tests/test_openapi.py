@@ -4,8 +4,14 @@ import pytest
 
 pytest.importorskip("drf_spectacular")
 
+from django.urls import path
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
+from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from oauthcore.contrib.rest_framework.permissions import HasScope
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +58,30 @@ def test_security_scheme_describes_both_flows(schema):
 def test_each_operation_names_its_scopes(schema, path, method, scopes):
     operation = schema["paths"][path][method]
     assert operation["security"] == [{"oauth2": scopes}]
+
+
+def test_composed_permissions_name_their_scopes(settings):
+    class Composed(APIView):
+        permission_classes = [
+            (HasScope.of("read:profile") & HasScope.of("read:email")) | IsAdminUser
+        ]
+
+        def get(self, request):
+            return Response({})
+
+    class Negated(APIView):
+        permission_classes = [~HasScope.of("publish")]
+
+        def get(self, request):
+            return Response({})
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    }
+    patterns = [path("composed/", Composed.as_view()), path("negated/", Negated.as_view())]
+    document = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
+    assert document["paths"]["/composed/"]["get"]["security"] == [
+        {"oauth2": ["read:profile", "read:email"]}
+    ]
+    assert document["paths"]["/negated/"]["get"]["security"] == [{"oauth2": []}]

@@ -1,12 +1,14 @@
 """OpenAPI (drf-spectacular) description of ``JWTAuthentication``: the OAuth 2.0 security scheme
 with the authorization-code and client-credentials flows, and each operation's required scopes.
 
-Loaded by ``oauthcore.contrib.rest_framework.authentication`` when drf-spectacular is installed.
+Loaded by ``OAuthCoreConfig.ready()`` when drf-spectacular is installed (its documented place for
+extensions); it imports the DRF classes, never the other way round.
 """
 
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import permissions as drf_permissions
 
 from oauthcore.conf import oauth_settings
 from oauthcore.contrib.rest_framework.permissions import HasScope, needed_scopes
@@ -22,16 +24,24 @@ def _endpoints() -> dict[str, str]:
     return {name: urls.get(name, issuer + path) for name, path in DEFAULT_PATHS.items()}
 
 
+def _scope_permissions(permissions):
+    """Yield the HasScope permissions, inside ``&`` and ``|`` too (not under ``~``)."""
+    for permission in permissions:
+        if isinstance(permission, HasScope):
+            yield permission
+        elif isinstance(permission, drf_permissions.AND | drf_permissions.OR):
+            yield from _scope_permissions((permission.op1, permission.op2))
+
+
 def operation_scopes(view, method: str) -> list[str]:
     """Return the scopes the view's HasScope permissions require for ``method``."""
     found: list[str] = []
     action = getattr(view, "action", None)
-    for permission in view.get_permissions():
-        if isinstance(permission, HasScope):
-            spec = permission.required_scopes
-            if spec is None:
-                spec = getattr(view, "required_scopes", None)
-            found += needed_scopes(spec, method=method.upper(), action=action) or ()
+    for permission in _scope_permissions(view.get_permissions()):
+        spec = permission.required_scopes
+        if spec is None:
+            spec = getattr(view, "required_scopes", None)
+        found += needed_scopes(spec, method=method.upper(), action=action) or ()
     return list(dict.fromkeys(found))
 
 

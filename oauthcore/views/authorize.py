@@ -2,16 +2,23 @@
 
 from urllib.parse import urlencode, urlsplit
 
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import DatabaseError
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_protect
 from django.views.generic.base import TemplateResponseMixin
 
 from oauthcore import adapter, authorization, errors, id_tokens, logins, ratelimit, scopes
 from oauthcore.views import base
 
 
+# It sends anonymous users to the login page itself (prompt=none answers login_required instead),
+# and its consent form is CSRF-checked whether or not the project has CsrfViewMiddleware.
+@method_decorator(login_not_required, name="dispatch")
+@method_decorator(csrf_protect, name="dispatch")
 class AuthorizeView(TemplateResponseMixin, View):
     """GET: an authorization request. POST: the Allow / Cancel decision on the consent screen."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import DatabaseError
 from django.http import HttpResponseRedirect, JsonResponse
@@ -86,6 +87,7 @@ def unavailable(request) -> errors.TemporarilyUnavailable:
     return errors.TemporarilyUnavailable("The service is temporarily unavailable; try again.")
 
 
+@method_decorator(login_not_required, name="dispatch")  # clients, not signed-in users
 @method_decorator(csrf_exempt, name="dispatch")
 @method_decorator(sensitive_post_parameters(), name="dispatch")  # error reports: no secrets
 class EndpointView(View):
@@ -130,6 +132,6 @@ class EndpointView(View):
         params = {}
         for name, values in pairs:
             if len(values) > 1:
-                raise errors.InvalidRequest(f"The {name} parameter is repeated.")
+                raise errors.InvalidRequest("A parameter is repeated.")  # its name is theirs
             params[name] = values[0]
         return params

@@ -5,8 +5,10 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Max
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.csrf import csrf_protect
 from django.views.generic.base import TemplateResponseMixin
 
 from oauthcore import revocation, scopes, signals
@@ -16,6 +18,7 @@ from oauthcore.views import base
 MAX_CLIENT_ID_LENGTH = 100  # Client.client_id max_length
 
 
+@method_decorator(csrf_protect, name="dispatch")  # the revoke form, with or without the middleware
 class ConnectedAppsView(LoginRequiredMixin, TemplateResponseMixin, View):
     """GET: the apps the user authorized. POST ``client``: revoke that app's access."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
@@ -99,6 +100,7 @@ def _json(data: dict, max_age: int) -> JsonResponse:
     return response
 
 
+@login_not_required
 @require_GET
 def jwks(request):
     """Serve the public signing keys (RFC 7517 5)."""
@@ -107,12 +109,14 @@ def jwks(request):
     return response
 
 
+@login_not_required
 @require_GET
 def authorization_server_metadata(request):
     """Serve RFC 8414 metadata."""
     return _json(metadata(), METADATA_MAX_AGE)
 
 
+@login_not_required
 @require_GET
 def openid_configuration(request):
     """Serve OpenID Connect Discovery 1.0 metadata."""

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib.auth import logout
-from django.middleware.csrf import CsrfViewMiddleware
+from django.contrib.auth.decorators import login_not_required
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.csrf import csrf_exempt, csrf_protect, ensure_csrf_cookie
 
 from oauthcore import adapter, clients, errors, id_tokens
 from oauthcore.models import Client
@@ -69,6 +69,7 @@ def is_current_session(request, logout_request: LogoutRequest) -> bool:
     return hint.get("sub") == adapter.get_adapter().get_subject(user=request.user)
 
 
+@method_decorator(login_not_required, name="dispatch")  # signed in or not, users land here
 @method_decorator(csrf_exempt, name="dispatch")  # clients may POST; the confirmation is checked
 class EndSessionView(View):
     """GET or POST a logout request; POST ``confirm`` from our own form signs out."""
@@ -81,14 +82,14 @@ class EndSessionView(View):
         return self.handle(request, request.GET, confirmed=False)
 
     def post(self, request):
-        confirmed = "confirm" in request.POST
-        if confirmed and (rejected := self.check_csrf(request)):
-            return rejected
-        return self.handle(request, request.POST, confirmed=confirmed)
+        if "confirm" in request.POST:
+            return self.confirmed(request)
+        return self.handle(request, request.POST, confirmed=False)
 
-    def check_csrf(self, request):
-        """Return Django's CSRF failure response for a forged confirmation, else None."""
-        return CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+    @method_decorator(csrf_protect)  # our own form: checked with or without the middleware
+    def confirmed(self, request):
+        """Sign out from the confirmation form; a forged one is Django's CSRF failure (403)."""
+        return self.handle(request, request.POST, confirmed=True)
 
     def handle(self, request, data, *, confirmed):
         params = {name: data[name] for name in PARAMETERS if data.get(name)}
@@ -102,6 +103,7 @@ class EndSessionView(View):
             logout(request)
         return self.done(request, logout_request)
 
+    @method_decorator(ensure_csrf_cookie)  # the form's token needs its cookie, middleware or not
     def confirm_page(self, request, logout_request):
         context = {
             "client": logout_request.client,

@@ -10,6 +10,7 @@ import logging
 import secrets
 from http import HTTPStatus
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import Error as DatabaseError
 from django.db import connection
@@ -45,6 +46,7 @@ def cache_ok() -> bool:
         return False
 
 
+@login_not_required
 @require_GET
 def health(request):
     """Answer 200 when the database and the cache work, else 503 naming what failed."""

@@ -8,6 +8,7 @@ token, and the real response is readable only from the client's own origins.
 
 from urllib.parse import urlsplit
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -34,6 +35,7 @@ def client_allows_origin(client_id: str, origin: str) -> bool:
     return client is not None and origin.lower() in {origin_of(u) for u in client.redirect_uris}
 
 
+@method_decorator(login_not_required, name="dispatch")  # a bearer token, not a session
 @method_decorator(csrf_exempt, name="dispatch")
 class UserInfoView(View):
     """GET or POST with ``Authorization: Bearer``; OPTIONS answers a CORS preflight."""

@@ -6,8 +6,6 @@ ours" (no Authorization header, or another scheme); an error means "ours but bad
 
 from __future__ import annotations
 
-import importlib.util
-
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
@@ -71,7 +69,3 @@ class JWTAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return bearer.challenge()
-
-
-if importlib.util.find_spec("drf_spectacular") is not None:
-    from oauthcore.contrib import drf_spectacular  # noqa: F401 - registers the OpenAPI extension

@@ -14,6 +14,15 @@ def _callbacks(patterns, prefix: str = ""):
             yield prefix + str(entry.pattern), entry.callback
 
 
+def _classes(permissions):
+    """Yield the permission classes of ``permissions``, inside DRF's ``&``, ``|``, ``~`` too."""
+    for permission in permissions:
+        if isinstance(permission, type):
+            yield permission
+        operands = [getattr(permission, name, None) for name in ("op1_class", "op2_class")]
+        yield from _classes(operand for operand in operands if operand is not None)
+
+
 def _declares_public(declared) -> bool:
     """Tell whether the view itself (not DRF's default) says AllowAny: a deliberately public view."""
     from rest_framework.permissions import AllowAny
@@ -47,7 +56,7 @@ def unscoped_view(callback) -> bool:
     if not any(isinstance(a, type) and issubclass(a, JWTAuthentication) for a in authentication):
         return False
     declared = initkwargs.get("permission_classes", cls.permission_classes)
-    permissions = [perm for perm in declared if isinstance(perm, type)]
+    permissions = list(_classes(declared))
     return not (_declares_scopes(cls, initkwargs, permissions) or _declares_public(declared))
 
 

@@ -6,6 +6,8 @@
     permission_classes = [HasScope]  # with required_scopes = [...] or {...} on the view
 
 A method (or ViewSet action) missing from a mapping is refused, never allowed by default.
+``has_permission`` returns a bool and never raises, so ``HasScope`` composes with DRF's ``&``, ``|``
+and ``~``; a refusal answers 403 with ``error="insufficient_scope"`` and its RFC 6750 challenge.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from rest_framework.permissions import BasePermission
 
 from oauthcore import bearer, errors
-from oauthcore.contrib.rest_framework.authentication import BearerError
+from oauthcore.contrib.rest_framework.composition import ComposingMetaclass
 from oauthcore.tokens import AccessToken
 
 
@@ -38,10 +40,11 @@ def needed_scopes(spec, *, method: str, action: str | None = None) -> tuple[str,
     return None
 
 
-class HasScope(BasePermission):
+class HasScope(BasePermission, metaclass=ComposingMetaclass):
     """Allow a request whose access token holds every scope the view requires."""
 
     required_scopes = None  # set by of()/per_method()/per_action(); else the view's required_scopes
+    _refusal: tuple | None = None  # (view, InsufficientScope) after has_permission said no
 
     @classmethod
     def of(cls, *names: str) -> type[HasScope]:
@@ -70,16 +73,40 @@ class HasScope(BasePermission):
         return needed_scopes(spec, method=request.method, action=getattr(view, "action", None))
 
     def has_permission(self, request, view) -> bool:
+        self._refusal = None
         token = request.auth
         if not isinstance(token, AccessToken):
             return False  # DRF answers 401 with our challenge, or 403 for another credential
-        needed = self.get_required_scopes(request, view)
+        error = self.scope_error(token, self.get_required_scopes(request, view))
+        if error is not None:
+            self._refusal = (view, error)
+        return error is None
+
+    def scope_error(self, token: AccessToken, needed) -> errors.InsufficientScope | None:
+        """Return why ``token`` may not do this (RFC 6750 3.1), or None when it may."""
+        if needed is None:  # fixed text: the method name is the caller's
+            return errors.InsufficientScope("No scope grants this method on this resource.")
         try:
-            if needed is None:
-                raise errors.InsufficientScope(
-                    f"No scope grants {request.method} on this resource."
-                )
             bearer.require(token, needed)
-        except errors.OAuthError as error:
-            raise BearerError(error) from error
-        return True
+        except errors.InsufficientScope as error:
+            return error
+        return None
+
+    @property
+    def message(self) -> dict[str, str] | None:
+        """The body of this permission's refusal: ``error`` and ``error_description``.
+
+        DRF reads ``message`` only when it refuses the request because of this permission, so
+        this is where the refusal's challenge (RFC 6750 3) joins the view's response headers.
+        """
+        if self._refusal is None:
+            return None
+        view, error = self._refusal
+        headers = getattr(view, "headers", None)
+        if isinstance(headers, dict):
+            headers["WWW-Authenticate"] = bearer.challenge(error)
+        return error.as_dict()
+
+    @property
+    def code(self) -> str | None:
+        return None if self._refusal is None else errors.InsufficientScope.error
