@@ -10,9 +10,11 @@ class OAuthCoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core.exceptions import ImproperlyConfigured
+
         from oauthcore import audit as oauthcore_audit
         from oauthcore import (
-            checks,  # noqa: F401 - registers the system checks
+            checks,  # registers the system checks
             clients,
             generation,
             logins,
@@ -23,6 +25,8 @@ class OAuthCoreConfig(AppConfig):
         from oauthcore.contrib.rest_framework import checks as drf_checks  # noqa: F401
         from oauthcore.models import SigningKey
 
+        if found := checks.cache_error():  # Django's own cache checks would crash on it first
+            raise ImproperlyConfigured(found)
         clients.connect()  # a saved client is read afresh by every process
         generation.connect(SigningKey)  # a key saved or deleted is reread by every process
         revocation.connect()  # a deleted client or consent takes its tokens along

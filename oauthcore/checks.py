@@ -7,6 +7,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 from django.utils.module_loading import import_string
@@ -170,6 +171,25 @@ def check_settings(app_configs=None, **kwargs) -> list:
     return _issuer_errors() + _jwks_url_errors() + _key_errors() + _other_errors()
 
 
+def cache_error() -> str | None:
+    """Load the default cache; return why it cannot be loaded (a backend not installed), if so."""
+    try:
+        caches["default"]
+    except Exception as e:  # InvalidCacheBackendError (no django-redis), ImproperlyConfigured
+        return (
+            f"The default cache cannot be loaded (oauthcore.E011): {e}. Install its package: "
+            "pip install 'oauthcore[redis]' for CACHE_URL=redis://..."
+        )
+    return None
+
+
+@register(Tags.caches)
+def check_cache(app_configs=None, **kwargs) -> list:
+    """Name a default cache that cannot be loaded (``AppConfig.ready()`` refuses to start too)."""
+    found = cache_error()
+    return [Error(found, id="oauthcore.E011")] if found else []
+
+
 @register(Tags.database)
 def check_stored_configuration(app_configs=None, databases=None, **kwargs) -> list:
     """Check stored clients and keys (runs with ``check --database default`` and ``migrate``)."""
@@ -214,7 +234,6 @@ def _deploy_risks() -> list[tuple[bool, str, str, str]]:
     """Return (found, id, message, hint) for each setting that is unsafe in production."""
     conf = oauth_settings
     cache = settings.CACHES.get("default", {}).get("BACKEND", "")
-    uses_cache = conf.CHECK_REVOKED_TOKENS or conf.RATE_LIMIT_ENABLED
     secret = conf.HS256_SECRET
     # fmt: off
     return [
@@ -238,17 +257,17 @@ def _deploy_risks() -> list[tuple[bool, str, str, str]]:
          "Long-lived refresh tokens widen the damage of a leak (RFC 9700 4.14)."),
         (not conf.CHECK_REVOKED_TOKENS, "W016",
          "OAUTHCORE['CHECK_REVOKED_TOKENS'] is off: revoked access tokens work until they expire.",
-         "Keep the deny-list check on (one cache lookup per request)."),
+         "Keep the deny-list check on (no query per request: SYNC_INTERVAL)."),
         (not conf.RATE_LIMIT_ENABLED, "W017",
          "OAUTHCORE['RATE_LIMIT_ENABLED'] is off: client secrets and codes can be guessed freely.",
          "Keep rate limiting on; tune RATE_LIMIT_FAILURES and RATE_LIMIT_WINDOW instead."),
-        ((uses_cache or conf.CLIENT_CACHE_TTL) and cache == LOCMEM_CACHE, "W018",
-         "The default cache is local memory: revocations, client changes and failed-attempt "
-         "counters are per process.",
-         "Use a shared cache such as Redis when several processes serve requests."),
-        (uses_cache and cache == DUMMY_CACHE, "W019",
-         "The default cache stores nothing: rate limiting has no effect and every token check "
-         "reloads the deny-list from the database.",
+        (conf.RATE_LIMIT_ENABLED and cache == LOCMEM_CACHE, "W018",
+         "The default cache is local memory: each process counts failed attempts on its own "
+         "(revocations and client changes do not depend on the cache).",
+         "Use a shared cache such as Redis when several processes serve requests "
+         "(pip install 'oauthcore[redis]')."),
+        (conf.RATE_LIMIT_ENABLED and cache == DUMMY_CACHE, "W019",
+         "The default cache stores nothing: failed attempts are not counted.",
          "Use a real shared cache such as Redis."),
         (bool(getattr(settings, "SECURE_PROXY_SSL_HEADER", None)) and not conf.TRUSTED_PROXIES,
          "W020",

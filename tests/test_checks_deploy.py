@@ -86,10 +86,11 @@ def test_a_cache_that_is_not_shared(configure, settings, backend, code):
     assert deploy_ids() == ["oauthcore.W016", "oauthcore.W017"]  # the cache no longer matters
 
 
-def test_remembered_clients_alone_need_a_shared_cache(configure, settings):
+def test_the_deny_list_and_remembered_clients_need_no_shared_cache(configure, settings):
+    """They follow the generation in the database (docs/revocation.md): only counters use it."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    configure(CHECK_REVOKED_TOKENS=False, RATE_LIMIT_ENABLED=False)
-    assert deploy_ids() == ["oauthcore.W016", "oauthcore.W017", "oauthcore.W018"]
+    configure(RATE_LIMIT_ENABLED=False)
+    assert deploy_ids() == ["oauthcore.W017"]
 
 
 def test_invalid_settings_are_reported_once(configure):
