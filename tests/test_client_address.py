@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 import pytest
 from asgiref.sync import async_to_sync
 from django.core.handlers.asgi import ASGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.urls import reverse
 
 from oauthcore.models import AuditEvent
@@ -105,7 +107,14 @@ def asgi_post(path, body, *, client, headers):
     async def send(message):
         sent.append(message)
 
-    async_to_sync(ASGIHandler())(scope, receive, send)
+    # As Django's test clients do: the handler must not close the test's database connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        async_to_sync(ASGIHandler())(scope, receive, send)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return sent[0]["status"]
 
 
