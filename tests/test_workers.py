@@ -1,4 +1,4 @@
-"""Several gunicorn workers on the example project's defaults (SQLite, local-memory cache).
+"""Two, then three gunicorn workers on the example project's defaults (SQLite, local memory).
 
 Each worker is its own process with its own cache, as a new user's first deployment has. A
 revocation, a client deactivation, deletion or secret rotation, a consent deleted in the admin, or
@@ -23,7 +23,6 @@ from tests.live_stack import BIN, ROOT, DefaultStack
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 PORT = 8231
-WORKERS = 3
 ISSUER = f"http://127.0.0.1:{PORT}"
 REDIRECT_URI = "http://127.0.0.1:8765/callback"
 USER = "alice:workers-password"
@@ -35,7 +34,7 @@ load = sys.modules["bench_load"] = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(load)
 
 
-def start(stack: DefaultStack, workers: int = WORKERS):
+def start(stack: DefaultStack, workers: int):
     """Migrate, make the users and clients, and serve the example project with ``workers``."""
     stack.create()
     for credentials in (USER, ADMIN):
@@ -51,11 +50,11 @@ def start(stack: DefaultStack, workers: int = WORKERS):
     return stack
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+@pytest.fixture(scope="module", params=[2, 3], ids=["2 workers", "3 workers"])
+def stack(request, tmp_path_factory):
     stack = DefaultStack("workers", 0, ISSUER, tmp_path_factory.mktemp("workers"))
     try:
-        yield start(stack)
+        yield start(stack, workers=request.param)
     finally:
         stack.stop()
         stack.drop()
