@@ -7,11 +7,16 @@ form body (2.2, 2.3: SHOULD NOT) is refused with ``invalid_request``.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Collection
 
+from django.db import DatabaseError
+
 from oauthcore import errors, revocation, tokens
 from oauthcore.conf import oauth_settings
+
+logger = logging.getLogger("oauthcore")
 
 # RFC 6750 2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
@@ -44,9 +49,18 @@ def token_from_header(value: str | None) -> str | None:
 
 
 def validate(raw: str, *, audience: str | None = None) -> tokens.AccessToken:
-    """Validate a bearer access token: signature and claims (RFC 9068 4), then the deny-list."""
-    token = tokens.decode(raw, audience=audience)
-    if oauth_settings.CHECK_REVOKED_TOKENS and revocation.is_token_denied(token.claims):
+    """Validate a bearer access token: signature and claims (RFC 9068 4), then the deny-list.
+
+    When the database cannot tell what changed (keys, revocations), the answer is 503: the
+    check fails closed, and a database outage is not a 500.
+    """
+    try:
+        token = tokens.decode(raw, audience=audience)
+        denied = oauth_settings.CHECK_REVOKED_TOKENS and revocation.is_token_denied(token.claims)
+    except DatabaseError as e:
+        logger.exception("Database error while checking an access token.")
+        raise errors.TemporarilyUnavailable("The service is temporarily unavailable.") from e
+    if denied:
         raise errors.InvalidToken("The access token has been revoked.")
     return token
 

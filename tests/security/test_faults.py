@@ -15,9 +15,10 @@ import pytest
 from django.db import OperationalError, connection
 from django.urls import reverse
 
+from oauthcore import generation
 from oauthcore.models import AuthorizationCode, RefreshToken, RevokedAccessToken
 from tests import factories
-from tests.factories import REDIRECT_URI, VERIFIER, basic_auth, make_code, post_token
+from tests.factories import REDIRECT_URI, VERIFIER, basic_auth, make_code, post_token, redeem
 from tests.security.kit import ISSUER, assert_json_error, authorize, redirect_query
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +183,19 @@ def test_a_failure_is_logged_without_the_secrets(http, client_app, user, caplog)
     logged = caplog.text
     for secret in (code, VERIFIER, factories.DEMO_SECRET):
         assert secret not in logged
+
+
+GENERATION_READ = r'^SELECT "oauthcore_generation"."value"'
+
+
+def test_the_api_fails_closed_when_the_database_cannot_say_what_changed(http, client_app, user):
+    """Its copy of the deny-list is due for a check and the database is gone: 503, never 500."""
+    issued = redeem(http, client_app, user, scope="read:profile").json()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {issued['access_token']}"}
+    assert http.get("/api/profile/", **auth).status_code == HTTPStatus.OK
+    generation.forget()  # SYNC_INTERVAL has passed
+    with failing(GENERATION_READ):
+        response = http.get("/api/profile/", **auth)
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response.json()["error"] == "temporarily_unavailable"
+    assert http.get("/api/profile/", **auth).status_code == HTTPStatus.OK  # back
