@@ -82,7 +82,8 @@ def _load(value: int) -> None:
         rows = rows.filter(generation__gt=since)
     jtis = {jti: exp for jti, exp in _local["jtis"].items() if exp > now.timestamp()}
     jtis.update((jti, exp.timestamp()) for jti, exp in rows.values_list("jti", "expires_at"))
-    _local.update(generation=value, jtis=jtis, clients=_client_cutoffs(now))
+    _local["jtis"], _local["clients"] = jtis, _client_cutoffs(now)
+    _local["generation"] = value  # last: a thread that sees it sees the rows it stands for
 
 
 def _refused(cutoff: float | None, issued_at: float | None) -> bool:
