@@ -57,7 +57,8 @@ from django.test import RequestFactory  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.project.views import API_VIEWS  # noqa: E402
-from oauthcore import keys, tokens  # noqa: E402
+from oauthcore.jose import keyring  # noqa: E402
+from oauthcore.server import issuance  # noqa: E402
 
 
 def setup_data() -> dict[str, tuple]:
@@ -72,8 +73,8 @@ def setup_data() -> dict[str, tuple]:
     client = Client.objects.create(client_id="bench", name="Bench", allowed_scopes=["read"])
     contenders = {"floor (no auth)": (API_VIEWS["floor"].as_view(), "")}
     for alg in ("RS256", "ES256", "EdDSA"):
-        keys.rotate(alg)
-        raw = tokens.issue(client=client, user=user, scope=["read"]).value
+        keyring.rotate(alg)
+        raw = issuance.issue(client=client, user=user, scope=["read"]).value
         contenders[f"oauthcore {alg}"] = (API_VIEWS["ours"].as_view(), f"Bearer {raw}")
         if alg == "RS256":
             rs256 = f"Bearer {raw}"

@@ -24,8 +24,10 @@ def basic(client_id: str) -> str:
 
 
 def _ours(user, counts: dict[str, int]) -> dict:
-    from oauthcore import crypto, keys, pkce, tokens
+    from oauthcore import crypto
+    from oauthcore.jose import keyring
     from oauthcore.models import AuthorizationCode, Client, RefreshToken
+    from oauthcore.server import issuance, pkce
 
     client = Client.objects.create(
         client_id="ours",
@@ -37,8 +39,8 @@ def _ours(user, counts: dict[str, int]) -> dict:
     )
     api = {}
     for alg in ("EdDSA", "ES256", "RS256"):  # RS256 last: it signs at the token endpoint
-        keys.rotate(alg)
-        api[alg] = "Bearer " + tokens.issue(client=client, user=user, scope=["read"]).value
+        keyring.rotate(alg)
+        api[alg] = "Bearer " + issuance.issue(client=client, user=user, scope=["read"]).value
     now, later = timezone.now(), timezone.now() + timedelta(hours=1)
     codes = [secrets.token_urlsafe(32) for _ in range(counts["code"])]
     AuthorizationCode.objects.bulk_create(
@@ -73,7 +75,7 @@ def _ours(user, counts: dict[str, int]) -> dict:
 def _dot(user, name: str, hashed: bool, counts: dict[str, int]) -> dict:
     from oauth2_provider.models import AccessToken, Application, Grant, RefreshToken
 
-    from oauthcore import pkce
+    from oauthcore.server import pkce
 
     common = {"user": user, "client_type": Application.CLIENT_CONFIDENTIAL}
     common.update(client_secret=SECRET, hash_client_secret=hashed, redirect_uris=REDIRECT_URI)

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
-from oauthcore import pkce
 from oauthcore.conf import oauth_settings
+from oauthcore.server import pkce
 
 CLIENT_ID = "demo-rp"
 CLIENT_SECRET = "demo-rp-secret"  # as seeddemo registers it: a demo, not a real secret

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 from django.urls import reverse
 from django.views.generic import TemplateView
 
-from oauthcore import pkce
 from oauthcore.conf import oauth_settings
+from oauthcore.server import pkce
 
 DEMO_CLIENT_ID = "demo-web"
 DEMO_SCOPES = "read:profile read:email"

@@ -10,8 +10,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from oauthcore import admin_actions, forms, keys, signals
+from oauthcore import signals
 from oauthcore.conf import oauth_settings
+from oauthcore.jose import keyring
 from oauthcore.models import (
     AuditEvent,
     AuthorizationCode,
@@ -21,6 +22,7 @@ from oauthcore.models import (
     RevokedAccessToken,
     SigningKey,
 )
+from oauthcore.ops import admin_actions, forms
 
 SECRET_FIELDS = ["secret_hash", "previous_secret_hash", "previous_secret_expires_at", "updated_at"]
 
@@ -211,7 +213,7 @@ class SigningKeyAdmin(PageMixin, ReadOnlyAdmin):
         form = forms.RotateKeyForm(request.POST if request.method == "POST" else None)
         if not form.is_valid():
             return self.render_page(request, form=form, title=_("Rotate the signing key"))
-        row = keys.rotate(form.cleaned_data["algorithm"] or None, by=request.user)
+        row = keyring.rotate(form.cleaned_data["algorithm"] or None, by=request.user)
         self.log_addition(request, row, [{"added": {}}])
         message = _("Key %(kid)s (%(alg)s) signs from now on; the old one stays published.")
         self.message_user(request, message % {"kid": row.kid, "alg": row.algorithm})

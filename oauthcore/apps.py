@@ -12,22 +12,21 @@ class OAuthCoreConfig(AppConfig):
     def ready(self) -> None:
         from django.core.exceptions import ImproperlyConfigured
 
-        from oauthcore import audit as oauthcore_audit
-        from oauthcore import (
-            checks,  # registers the system checks
-            clients,
-            generation,
-            logins,
-            request_context,
-            revocation,
-        )
-        from oauthcore import logging as oauthcore_logging
+        from oauthcore import generation
         from oauthcore.contrib.rest_framework import checks as drf_checks  # noqa: F401
         from oauthcore.models import SigningKey
+        from oauthcore.oidc import logins
+        from oauthcore.ops import audit as oauthcore_audit
+        from oauthcore.ops import (
+            checks,  # registers the system checks
+            request_context,
+        )
+        from oauthcore.ops import logging as oauthcore_logging
+        from oauthcore.server import client_auth, revocation
 
         if found := checks.cache_error():  # Django's own cache checks would crash on it first
             raise ImproperlyConfigured(found)
-        clients.connect()  # a saved client is read afresh by every process
+        client_auth.connect()  # a saved client is read afresh by every process
         generation.connect(SigningKey)  # a key saved or deleted is reread by every process
         revocation.connect()  # a deleted client or consent takes its tokens along
         logins.connect()  # each session's sign-in time, for auth_time and max_age

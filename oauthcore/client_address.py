@@ -8,8 +8,8 @@ until one names an address that is not a trusted proxy, the client. Entries left
 written by the client itself and are never believed; a request from any other address is its
 ``REMOTE_ADDR``, whatever its headers say. Without ``TRUSTED_PROXIES`` no header is read.
 
-The rate limiter (``oauthcore.ratelimit``), the audit log and the structured logs
-(``oauthcore.request_context``) all use this address.
+The rate limiter (``oauthcore.server.ratelimit``), the audit log and the structured logs
+(``oauthcore.ops.request_context``) all use this address.
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ DEFAULTS: dict[str, Any] = {
     "JWKS_FETCH_TIMEOUT": timedelta(seconds=5),
     # Check the deny-list of revoked access tokens (no query per request: see SYNC_INTERVAL).
     "CHECK_REVOKED_TOKENS": True,
-    # Brute-force limiter (oauthcore.ratelimit; docs/security.md): every request is verified
+    # Brute-force limiter (oauthcore.server.ratelimit; docs/security.md): every request is verified
     # first, a correct one always succeeds; only failures are counted and slowed down.
     "RATE_LIMIT_ENABLED": True,
     # Failures (invalid_client, a public client's invalid_grant) of one client_id from one address
@@ -88,7 +88,7 @@ DEFAULTS: dict[str, Any] = {
     "REALM": None,
     # The policy hooks (subject, extra claims, ...): a dotted path to an Adapter subclass.
     "ADAPTER": "oauthcore.adapter.Adapter",
-    # Record every oauthcore signal as an AuditEvent row (oauthcore.audit).
+    # Record every oauthcore signal as an AuditEvent row (oauthcore.ops.audit).
     "AUDIT_LOG": False,
     # `cleartokens` deletes audit events older than this.
     "AUDIT_LOG_RETENTION": timedelta(days=90),
@@ -136,10 +136,7 @@ oauth_settings = OAuthSettings(DEFAULTS)
 
 def _reload(*, setting: str, **kwargs: Any) -> None:
     if setting == "OAUTHCORE":
-        oauth_settings.reload()
-        from oauthcore import keys
-
-        keys.forget()
+        oauth_settings.reload()  # each module with a cache of its own resets it itself
 
 
 setting_changed.connect(_reload)

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from oauthcore import crypto
+from oauthcore import crypto, signals
 from oauthcore.conf import oauth_settings
 
 
@@ -95,8 +95,8 @@ class Client(models.Model):
     def save(self, *args, **kwargs) -> None:
         """Save in one transaction with what it revokes; every process honours it (generation.py).
 
-        Switching ``is_active`` off refuses the client's tokens (revocation.py); the conditional
-        UPDATE detects the switch once, even with concurrent saves. A queryset ``update()``
+        Switching ``is_active`` off refuses the client's tokens (``resource_server/denylist.py``);
+        the conditional UPDATE detects the switch once, even with concurrent saves. A queryset ``update()``
         bypasses this: use ``save()`` or the admin.
         """
         now = timezone.now()
@@ -110,10 +110,19 @@ class Client(models.Model):
                 self.deactivated_at = now
             super().save(*args, **kwargs)
             if switched:
-                from oauthcore import revocation
+                self._withdraw_grants(now, by=getattr(self, "_deactivated_by", None))
 
-                by = getattr(self, "_deactivated_by", None)
-                revocation.deactivate_client(self, now=now, by=by)
+    def _withdraw_grants(self, now: datetime, *, by=None) -> None:
+        """Revoke the refresh tokens and spend the codes of a client just switched inactive.
+
+        Its access tokens need no row: they are refused because the client is inactive (the
+        save moved the generation, and every process's deny-list copy reads it).
+        """
+        tokens = RefreshToken.objects.filter(client=self)
+        families = tokens.unrevoked_families()
+        tokens.revoke(now)
+        AuthorizationCode.objects.filter(client=self).spend(now)
+        signals.client_deactivated.send(Client, client=self, by=by, families=len(families))
 
     @property
     def is_public(self) -> bool:
@@ -159,6 +168,12 @@ class GrantQuerySet(models.QuerySet):
         return self.filter(expires_at__lte=now or timezone.now())
 
 
+class AuthorizationCodeQuerySet(GrantQuerySet):
+    def spend(self, now: datetime) -> int:
+        """Mark the unused codes used, so none can be exchanged any more; return how many."""
+        return self.filter(used_at__isnull=True).update(used_at=now)
+
+
 class AuthorizationCode(models.Model):
     """A one-time code (RFC 6749 4.1.2) bound to client, user, redirect URI, scope and PKCE."""
 
@@ -182,7 +197,7 @@ class AuthorizationCode(models.Model):
     access_token_jti = models.CharField(max_length=64, blank=True)
     access_token_expires_at = models.DateTimeField(null=True, blank=True)
 
-    objects = GrantQuerySet.as_manager()
+    objects = AuthorizationCodeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("authorization code")
@@ -199,6 +214,14 @@ class RefreshTokenQuerySet(GrantQuerySet):
 
     def family(self, family_id):
         return self.filter(family_id=family_id)
+
+    def unrevoked_families(self) -> set[uuid.UUID]:
+        return set(self.filter(revoked_at__isnull=True).values_list("family_id", flat=True))
+
+    def revoke(self, now: datetime) -> None:
+        """Mark these refresh tokens revoked (each once: revoked_at keeps the first time)."""
+        while self.filter(revoked_at__isnull=True).update(revoked_at=now):
+            pass  # again: a rotation committing meanwhile may have added a member
 
 
 class RefreshToken(models.Model):

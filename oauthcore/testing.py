@@ -15,8 +15,9 @@ from typing import Any
 
 import jwt
 
-from oauthcore import keys, tokens
 from oauthcore.conf import oauth_settings
+from oauthcore.jose import keyring
+from oauthcore.server import issuance
 
 TEST_CLIENT_ID = "oauthcore-testing"
 
@@ -39,12 +40,12 @@ def make_access_token(user=None, client=None, scopes: Iterable[str] = (), **clai
 
     ``claims`` replace or add claims (``aud="other"``); a value of None removes the claim.
     """
-    issued = tokens.issue(client=client or _TestClient(), user=user, scope=list(scopes))
+    issued = issuance.issue(client=client or _TestClient(), user=user, scope=list(scopes))
     if not claims:
         return issued.value
     payload = {**issued.claims, **claims}
     payload = {name: value for name, value in payload.items() if value is not None}
-    key = keys.signing_key()
+    key = keyring.signing_key()
     headers = {"typ": "at+jwt", "kid": key.kid}
     return jwt.encode(payload, key.private_key, algorithm=key.algorithm, headers=headers)
 

@@ -1,64 +1,8 @@
-"""Who ``request.user`` is for a bearer token: the subject's user, loaded only when touched,
-or a ``TokenUser`` built from the token alone (client-credentials tokens, APIs without users)."""
+"""Public path of ``oauthcore.users.TokenUser`` (``request.user`` of a client-credentials token).
 
-from __future__ import annotations
+It lives in ``oauthcore.resource_server.users``; this name stays for projects using it.
+"""
 
-from collections.abc import Callable
-from functools import partial
+from oauthcore.resource_server.users import TokenUser
 
-from django.utils.functional import SimpleLazyObject
-
-from oauthcore.adapter import get_adapter
-from oauthcore.tokens import AccessToken
-
-
-class TokenUser:
-    """An authenticated user made from the access token alone: no database row, no permissions."""
-
-    is_authenticated = True
-    is_anonymous = False
-    is_active = True
-    is_staff = False
-    is_superuser = False
-    pk = id = None
-
-    def __init__(self, token: AccessToken) -> None:
-        self.token = token
-        self.username = token.subject
-
-    def __str__(self) -> str:
-        return self.username
-
-    @property
-    def is_client(self) -> bool:
-        """True when the token acts for a client (client credentials), not for a person."""
-        return self.token.is_client_token
-
-    def get_username(self) -> str:
-        return self.username
-
-    def has_perm(self, perm, obj=None) -> bool:
-        return False
-
-    def has_perms(self, perm_list, obj=None) -> bool:
-        return False
-
-    def has_module_perms(self, app_label) -> bool:
-        return False
-
-
-def _load(token: AccessToken, on_missing: Callable[[], Exception]):
-    user = get_adapter().get_user_by_subject(subject=token.subject)
-    if user is None:
-        raise on_missing()
-    return user
-
-
-def for_token(token: AccessToken, *, load: bool, on_missing: Callable[[], Exception]):
-    """Return the user of ``token``: lazy (no query until touched) or a ``TokenUser``.
-
-    ``on_missing`` makes the exception raised when the subject has no (active) user any more.
-    """
-    if not load or token.is_client_token:
-        return TokenUser(token)
-    return SimpleLazyObject(partial(_load, token, on_missing))
+__all__ = ["TokenUser"]

@@ -5,28 +5,30 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from oauthcore import keys
+from oauthcore.jose import keyring
 from tests import factories
 
 
 @pytest.fixture(autouse=True)
 def _fresh_keys():
     """Each test starts with no cached keys: keys live in its own database."""
-    keys.forget()
+    keyring.forget()
     yield
-    keys.forget()
+    keyring.forget()
 
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache
 
-    from oauthcore import clients, generation, revocation
+    from oauthcore import generation
+    from oauthcore.resource_server import denylist
+    from oauthcore.server import client_auth
 
     cache.clear()
     generation.forget()  # each test's database starts again from its own generation
-    revocation.forget()
-    clients.forget()
+    denylist.forget()
+    client_auth.forget()
 
 
 @pytest.fixture

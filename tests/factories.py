@@ -74,9 +74,9 @@ def make_code(
     """Store an authorization code as the authorize endpoint does; return its raw value."""
     from django.utils import timezone
 
-    from oauthcore import pkce
     from oauthcore.conf import oauth_settings
     from oauthcore.models import AuthorizationCode
+    from oauthcore.server import pkce
 
     raw = crypto.new_token()
     now = timezone.now()
@@ -132,7 +132,7 @@ def authorize_params(client, **overrides):
 
     Its code_challenge is the S256 of ``VERIFIER``.
     """
-    from oauthcore import pkce
+    from oauthcore.server import pkce
 
     params = {
         "response_type": "code",

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 from django.urls import reverse
 
-from oauthcore import logins
 from oauthcore.models import Consent
+from oauthcore.oidc import logins
 from tests import factories
 
 OIDC_SCOPE = "openid profile email read:profile"

@@ -8,8 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from oauthcore import keys, revocation, tokens
+from oauthcore.jose import keyring
 from oauthcore.models import Client, RefreshToken, SigningKey
+from oauthcore.resource_server import denylist
+from oauthcore.server import issuance
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +179,7 @@ def test_stale_scope_shows_and_must_be_removed(admin_client, client_app):
 
 
 def test_signing_key_admin_rotates_and_hides_private_key(admin_client):
-    old = keys.signing_key()
+    old = keyring.signing_key()
     changelist = reverse("admin:oauthcore_signingkey_changelist")
     page = admin_client.get(changelist).content.decode()
     assert old.kid in page
@@ -190,8 +192,8 @@ def test_signing_key_admin_rotates_and_hides_private_key(admin_client):
     assert active.kid != old.kid
     assert active.algorithm == "ES256"
     assert SigningKey.objects.get(kid=old.kid).state == "retired"
-    keys.forget()
-    assert keys.signing_key().kid == active.kid
+    keyring.forget()
+    assert keyring.signing_key().kid == active.kid
     detail = admin_client.get(reverse("admin:oauthcore_signingkey_change", args=[active.pk]))
     assert detail.status_code == HTTPStatus.OK
     assert "PRIVATE KEY" not in detail.content.decode()
@@ -207,7 +209,7 @@ def test_key_rotation_refused_when_keys_come_from_settings(admin_client, setting
 
 
 def make_refresh_token(client_app, user, **fields):
-    issued = tokens.issue(client=client_app, scope=["read:profile"], user=user)
+    issued = issuance.issue(client=client_app, scope=["read:profile"], user=user)
     return RefreshToken.objects.create(
         token_hash="f" * 64,
         client=client_app,
@@ -241,7 +243,7 @@ def test_refresh_token_page_hides_hash_and_revokes_family(admin_client, client_a
     assert response.status_code == HTTPStatus.FOUND
     token.refresh_from_db()
     assert token.revoked_at is not None
-    assert revocation.is_denied(token.access_token_jti)
+    assert denylist.is_denied(token.access_token_jti)
 
 
 def test_consent_list_shows_rows(admin_client):

@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from oauthcore import keys, tokens
+from oauthcore.jose import keyring
 from oauthcore.models import AuditEvent, Client
+from oauthcore.resource_server import access_tokens
 from tests import factories
 from tests.factories import basic_auth, post_token, redeem
 
@@ -55,7 +56,7 @@ def test_client_credentials_stays_at_one_query_when_off(
     settings.OAUTHCORE = {**settings.OAUTHCORE, "KEY_CACHE_TTL": timedelta(hours=1)}
     grant = {"grant_type": "client_credentials", "scope": "publish"}
     auth = basic_auth(client_app.client_id)
-    keys.signing_key()  # a running server has its key
+    keyring.signing_key()  # a running server has its key
     assert post_token(client, grant, **auth).status_code == HTTPStatus.OK  # loads the keys
     with django_assert_max_num_queries(1):
         assert post_token(client, grant, **auth).status_code == HTTPStatus.OK
@@ -73,7 +74,7 @@ def test_a_code_exchange_and_refresh_are_recorded(audit_on, client, client_app, 
     assert first.ip == "127.0.0.1"
     assert first.details["grant_type"] == "authorization_code"
     assert first.details["scopes"] == ["read:profile"]
-    assert first.details["jti"] == tokens.decode(issued["access_token"]).jti
+    assert first.details["jti"] == access_tokens.decode(issued["access_token"]).jti
     assert first.details["family_id"]
     secrets = [issued["access_token"], issued["refresh_token"], refreshed["refresh_token"]]
     assert_nothing_secret(*secrets, refreshed["access_token"], factories.DEMO_SECRET)
@@ -161,14 +162,14 @@ def test_commands_record_events_without_an_address(audit_on, capsys):
         "--scopes", "publish", "--json",
     )  # fmt: skip
     secret = json.loads(capsys.readouterr().out)["client_secret"]
-    keys.signing_key()
-    old_kid = keys.signing_key().kid
+    keyring.signing_key()
+    old_kid = keyring.signing_key().kid
     call_command("rotatekeys", "--json")
     created, rotated = one("client_created"), one("signing_key_rotated")
     assert created.client.name == "Cmd"
     assert (created.ip, created.user) == (None, None)
     assert rotated.details["retired"] == [old_kid]
-    assert rotated.details["kid"] == keys.signing_key().kid
+    assert rotated.details["kid"] == keyring.signing_key().kid
     assert rotated.client is None
     assert_nothing_secret(secret)
 

@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
-from oauthcore import logins
 from oauthcore.adapter import Adapter
 from oauthcore.models import AuthorizationCode, Consent
+from oauthcore.oidc import logins
 from tests import browser, factories, oidc_flow
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from oauthcore import pkce
+from oauthcore.server import pkce
 from tests import factories
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")

@@ -10,7 +10,7 @@ import sys
 import pytest
 from django.core.checks import run_checks
 
-from oauthcore import checks
+from oauthcore.ops import checks
 from tests.live_stack import ROOT
 
 HIDDEN_DJANGO_REDIS = "raise ImportError(\"No module named 'django_redis'\")\n"

@@ -6,7 +6,7 @@ import pytest
 from django.core.checks import run_checks
 from django.core.management import call_command
 
-from oauthcore import keys
+from oauthcore.jose import keyring
 from oauthcore.models import Client, SigningKey
 from tests import factories
 
@@ -22,7 +22,7 @@ def oauthcore_ids(**kwargs):
 def configure(settings):
     # The test issuer http://testserver is not a loopback host: checks would flag it (E003).
     settings.OAUTHCORE = {**settings.OAUTHCORE, "ISSUER": "https://auth.example.com"}
-    keys.signing_key()  # a stored active key, so W002 stays quiet unless a test removes it
+    keyring.signing_key()  # a stored active key, so W002 stays quiet unless a test removes it
 
     def apply(**changes):
         settings.OAUTHCORE = {**settings.OAUTHCORE, **changes}

@@ -24,7 +24,9 @@ import uuid
 from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from oauthcore import crypto, keys
+from oauthcore import crypto
+from oauthcore.jose import keys
+from oauthcore.jose import keyring
 from oauthcore.models import AuthorizationCode, Client, RefreshToken, RevokedAccessToken, SigningKey
 
 now = timezone.now()
@@ -49,9 +51,9 @@ for expired, count in ((True, {EXPIRED}), (False, {LIVE})):
 AuthorizationCode.objects.bulk_create(codes, batch_size=500)
 RefreshToken.objects.bulk_create(tokens, batch_size=500)
 RevokedAccessToken.objects.bulk_create(denied, batch_size=500)
-keys.signing_key()  # the active key
+keyring.signing_key()  # the active key
 for expired in (True, False):
-    row = keys.create_key(state="retired")
+    row = keyring.create_key(state="retired")
     SigningKey.objects.filter(pk=row.pk).update(retired_at=now, expires_at=when(expired))
 """
 

@@ -14,7 +14,8 @@ from http import HTTPStatus
 import pytest
 from django.db import transaction
 
-from oauthcore import generation, keys
+from oauthcore import generation
+from oauthcore.jose import keyring
 from oauthcore.models import Client
 from tests.factories import DEMO_SECRET, UNREACHABLE_REDIS, basic_auth, post_token
 
@@ -34,7 +35,7 @@ def error_of(response):
 @pytest.fixture
 def warm(client, client_app):
     """The client has been read once, as by a running server (which has its signing key)."""
-    keys.signing_key()
+    keyring.signing_key()
     assert token(client, client_app).status_code == HTTPStatus.OK
     return client_app
 
@@ -120,7 +121,7 @@ def test_the_cache_backend_plays_no_part(
 ):
     settings.CACHES = caches
     settings.OAUTHCORE = {**settings.OAUTHCORE, "RATE_LIMIT_ENABLED": False}  # it needs the cache
-    keys.signing_key()
+    keyring.signing_key()
     assert token(client, client_app).status_code == HTTPStatus.OK
     with django_assert_num_queries(0):  # remembered all the same
         assert token(client, client_app).status_code == HTTPStatus.OK

@@ -10,8 +10,9 @@ from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
-from oauthcore import generation, revocation, signals
+from oauthcore import generation, signals
 from oauthcore.models import AuthorizationCode, Client, RefreshToken
+from oauthcore.resource_server import denylist
 from tests import factories
 from tests.factories import basic_auth, post_token, redeem
 
@@ -204,7 +205,7 @@ def test_a_cleared_cache_changes_nothing(client, client_app, user):
     client_app.is_active = False
     client_app.save()
     caches["default"].clear()  # a restarted Redis, or evicted keys: the cache holds no part
-    revocation.forget()  # and a new process
+    denylist.forget()  # and a new process
     assert_refused(client, issued["access_token"])
     assert profile(client, kept["access_token"]).status_code == HTTPStatus.OK
 
@@ -213,7 +214,7 @@ def test_a_deactivation_made_without_save_is_found_after_a_reload(client, client
     """A queryset update() moves no generation: a process reading afresh still sees it."""
     issued = issue(client, client_app, user)
     Client.objects.filter(pk=client_app.pk).update(deactivated_at=timezone.now())
-    revocation.forget()  # a new process
+    denylist.forget()  # a new process
     assert_refused(client, issued["access_token"])
 
 
@@ -248,11 +249,11 @@ def test_deactivating_a_client_with_no_tokens_is_harmless(client_app, deactivate
     client_app.is_active = False
     client_app.save()
     assert deactivated[0]["families"] == 0
-    assert not revocation.is_denied("some-jti")
-    assert revocation.is_denied("some-jti", client_id=client_app.client_id, issued_at=0)
+    assert not denylist.is_denied("some-jti")
+    assert denylist.is_denied("some-jti", client_id=client_app.client_id, issued_at=0)
     later = client_app.deactivated_at.timestamp() + 1  # minted by a process with a stale copy
-    assert revocation.is_denied("some-jti", client_id=client_app.client_id, issued_at=later)
+    assert denylist.is_denied("some-jti", client_id=client_app.client_id, issued_at=later)
     client_app.is_active = True
     client_app.save()
-    assert revocation.is_denied("some-jti", client_id=client_app.client_id, issued_at=0)
-    assert not revocation.is_denied("some-jti", client_id=client_app.client_id, issued_at=later)
+    assert denylist.is_denied("some-jti", client_id=client_app.client_id, issued_at=0)
+    assert not denylist.is_denied("some-jti", client_id=client_app.client_id, issued_at=later)

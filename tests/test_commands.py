@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from oauthcore import keys
+from oauthcore.jose import keyring
 from oauthcore.models import (
     AuthorizationCode,
     Client,
@@ -167,10 +167,10 @@ def test_cleartokens_deletes_only_expired_rows(client_app, user, capsys, batch_s
         aged(AuthorizationCode, expired=expired, redirect_uri=WEB, **common)
         aged(RefreshToken, expired=expired, **common)
         aged(RevokedAccessToken, expired=expired, jti=f"jti-{n}")
-    keys.signing_key()
-    keys.rotate()
+    keyring.signing_key()
+    keyring.rotate()
     retired = SigningKey.objects.get(state="retired")
-    keys.rotate()
+    keyring.rotate()
     retired.refresh_from_db()
     retired.expires_at = timezone.now() - timedelta(seconds=1)
     retired.save()

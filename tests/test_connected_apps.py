@@ -12,8 +12,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from oauthcore import revocation, tokens
 from oauthcore.models import AuthorizationCode, Consent, RefreshToken, RevokedAccessToken
+from oauthcore.resource_server import access_tokens, denylist
 from oauthcore.views.connected_apps import ConnectedAppsView
 from tests import browser, factories
 from tests.factories import basic_auth, post_token, redeem
@@ -184,7 +184,7 @@ def test_revoke_access_needs_the_csrf_token(user, client_app):
     assert forged.status_code == HTTPStatus.FORBIDDEN
     assert Consent.objects.filter(user=user, client=client_app).exists()
     assert submit(http, revoke_form(http, client_app)).status_code == HTTPStatus.FOUND
-    assert revocation.is_denied(tokens.decode(issued["access_token"]).jti)
+    assert denylist.is_denied(access_tokens.decode(issued["access_token"]).jti)
 
 
 @pytest.mark.parametrize("value", ["never-authorized", "", "x" * 500, "\x00", "1' OR 1=1"])
@@ -238,4 +238,4 @@ def test_revoking_while_the_app_refreshes_leaves_nothing_alive(client_app, user,
     rows = RefreshToken.objects.filter(client=client_app, user=user)
     assert not rows.filter(revoked_at__isnull=True).exists()
     for row in rows:
-        assert revocation.is_denied(row.access_token_jti)
+        assert denylist.is_denied(row.access_token_jti)

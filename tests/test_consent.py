@@ -11,8 +11,9 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
-from oauthcore import authorization, crypto
+from oauthcore import crypto
 from oauthcore.models import AuthorizationCode, Consent
+from oauthcore.server import authorization
 from tests import browser, factories, oidc_flow
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from oauthcore import pkce
 from oauthcore.models import Consent
+from oauthcore.server import pkce
 from tests import browser
 from tests.factories import VERIFIER, ConsentFactory
 from tests.test_end_to_end import REDIRECT_URI, post_form

@@ -8,8 +8,8 @@ from django.http import JsonResponse
 from django.test import Client
 from django.urls import path
 
-from oauthcore import revocation, tokens
-from oauthcore.decorators import require_scopes
+from oauthcore.resource_server.decorators import require_scopes
+from oauthcore.server import issuance, revocation
 from oauthcore.testing import authorization_header, make_access_token
 from tests.factories import ClientFactory
 
@@ -102,7 +102,7 @@ def test_expired_token(client, user):
 
 
 def test_revoked_token(client, user):
-    issued = tokens.issue(client=ClientFactory(), user=user, scope=["read:email"])
+    issued = issuance.issue(client=ClientFactory(), user=user, scope=["read:email"])
     revocation.deny([(issued.jti, issued.expires_at)])
     response = client.get("/email/", HTTP_AUTHORIZATION=f"Bearer {issued.value}")
     assert response.status_code == HTTPStatus.UNAUTHORIZED

@@ -19,7 +19,7 @@ from http import HTTPStatus
 import pytest
 import requests
 
-from oauthcore import keys
+from oauthcore.jose import keys
 from tests.live_stack import BIN, ROOT, Stack, skip_reason
 
 pytestmark = [
@@ -202,7 +202,7 @@ def test_settings_block_is_importable_with_key_files(stack, tmp_path):
     """The SIGNING_KEYS variant: keys from PEM files; the JWKS publishes the file's key."""
     pem = tmp_path / "signing-1.pem"
     pem.write_text(keys.private_pem(keys.generate_private_key("RS256")))
-    script = "from oauthcore import keys; print(keys.jwks()['keys'][0]['kid'])"
+    script = "from oauthcore.jose import keyring; print(keyring.jwks()['keys'][0]['kid'])"
     output = stack.manage("shell", "-c", script, OAUTHCORE_SIGNING_KEY_FILES=str(pem))
     kid = output.strip().splitlines()[-1]
     assert kid == keys.from_pem(pem.read_text()).kid

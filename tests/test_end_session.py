@@ -11,8 +11,9 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
-from oauthcore import id_tokens, keys
+from oauthcore.jose import keys
 from oauthcore.models import Client
+from oauthcore.oidc import id_tokens
 from tests import browser, factories, oidc_flow
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from oauthcore import pkce
+from oauthcore.server import pkce
 from tests import browser
 
 pytestmark = pytest.mark.django_db

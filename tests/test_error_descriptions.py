@@ -12,7 +12,9 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
 
-from oauthcore import bearer, errors, pkce
+from oauthcore import errors
+from oauthcore.resource_server import bearer
+from oauthcore.server import pkce
 from oauthcore.testing import authorization_header
 from tests.factories import REDIRECT_URI, VERIFIER
 from tests.test_end_to_end import basic

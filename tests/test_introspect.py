@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from oauthcore import tokens
 from oauthcore.models import RefreshToken
+from oauthcore.resource_server import access_tokens
+from oauthcore.server import issuance
 from tests import factories
 from tests.factories import basic_auth, post_token, redeem
 
@@ -64,7 +65,7 @@ def issued(client, client_app, user):
 def test_an_own_access_token_is_described(client, client_app, user, issued, hint):
     extra = {"token_type_hint": hint} if hint else {}
     body = answer(client, client_app, issued["access_token"], **extra)
-    claims = tokens.decode(issued["access_token"]).claims
+    claims = access_tokens.decode(issued["access_token"]).claims
     assert set(body) == ACCESS_FIELDS
     assert body["active"] is True
     assert body["token_type"] == "Bearer"
@@ -154,7 +155,7 @@ def test_unknown_or_malformed_tokens_are_inactive(client, client_app, token):
 
 def test_an_expired_access_token_is_inactive(client, client_app, user):
     past = timezone.now() - timedelta(hours=1)
-    expired = tokens.issue(client=client_app, user=user, scope=["read:profile"], now=past)
+    expired = issuance.issue(client=client_app, user=user, scope=["read:profile"], now=past)
     assert answer(client, client_app, expired.value) == INACTIVE
 
 

@@ -12,7 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core.checks import run_checks
 
-from oauthcore import jwks_client, keys
+from oauthcore.jose import keyring
+from oauthcore.resource_server import jwks_client
 from oauthcore.testing import authorization_header
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +87,7 @@ class Server:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
-        self.httpd.jwks_body = json.dumps(keys.jwks()).encode()  # read here: the test's database
+        self.httpd.jwks_body = json.dumps(keyring.jwks()).encode()  # read here: the test's database
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def close(self):

@@ -10,14 +10,17 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from oauthcore import errors, keys, tokens
+from oauthcore import errors
+from oauthcore.jose import keyring, keys
 from oauthcore.models import SigningKey
+from oauthcore.resource_server import access_tokens
+from oauthcore.server import issuance
 
 pytestmark = pytest.mark.django_db
 
 
 def issue(client_app, user):
-    return tokens.issue(client=client_app, scope=["read:profile"], user=user)
+    return issuance.issue(client=client_app, scope=["read:profile"], user=user)
 
 
 def published_kids(client):
@@ -41,8 +44,8 @@ def test_rotation_signs_with_new_key_and_publishes_old_until_it_expires(
     new_token = issue(client_app, user)
     assert jwt.get_unverified_header(new_token.value)["kid"] == rotated["kid"]
     assert published_kids(client) == [rotated["kid"], old_kid]  # the signing key first
-    assert tokens.decode(old_token.value).jti == old_token.jti
-    assert tokens.decode(new_token.value).jti == new_token.jti
+    assert access_tokens.decode(old_token.value).jti == old_token.jti
+    assert access_tokens.decode(new_token.value).jti == new_token.jti
 
     retired = SigningKey.objects.get(kid=old_kid)
     assert retired.state == "retired"
@@ -50,10 +53,10 @@ def test_rotation_signs_with_new_key_and_publishes_old_until_it_expires(
     assert retired.expires_at >= old_token.expires_at
     retired.expires_at = timezone.now() - timedelta(seconds=1)
     retired.save()
-    keys.forget()
+    keyring.forget()
     assert published_kids(client) == [rotated["kid"]]
     with pytest.raises(errors.InvalidToken, match="unknown key"):
-        tokens.decode(old_token.value)
+        access_tokens.decode(old_token.value)
 
 
 @pytest.mark.parametrize("alg, kty", [("ES256", "EC"), ("EdDSA", "OKP"), ("PS256", "RSA")])
@@ -63,7 +66,7 @@ def test_rotatekeys_alg(client, client_app, user, capsys, alg, kty):
     token = issue(client_app, user)
     header = jwt.get_unverified_header(token.value)
     assert (header["alg"], header["kid"], header["typ"]) == (alg, rotated["kid"], "at+jwt")
-    assert tokens.decode(token.value).subject
+    assert access_tokens.decode(token.value).subject
     jwk = client.get(reverse("oauthcore:jwks")).json()["keys"][0]
     assert (jwk["kid"], jwk["alg"], jwk["kty"]) == (rotated["kid"], alg, kty)
 
@@ -76,7 +79,7 @@ def test_rotatekeys_rejects_unknown_alg():
 def test_staged_key_is_published_but_signs_only_after_the_next_rotation(
     client, client_app, user, capsys
 ):
-    current = keys.signing_key().kid
+    current = keyring.signing_key().kid
     staged = rotatekeys(capsys, "--stage", "--alg", "ES256")
     assert staged["state"] == "next"
     assert set(published_kids(client)) == {current, staged["kid"]}
@@ -112,15 +115,15 @@ def test_keys_from_pem_settings_sign_and_are_published(client, client_app, user,
     header = jwt.get_unverified_header(token.value)
     assert (header["kid"], header["alg"]) == ("ec-1", "ES256")
     assert published_kids(client) == ["ec-1", file_kid]
-    assert tokens.decode(token.value).jti == token.jti
+    assert access_tokens.decode(token.value).jti == token.jti
     assert not SigningKey.objects.exists()  # nothing comes from the database
 
     # The file key signs once it is listed first; the EC key's tokens stay valid meanwhile.
     settings.OAUTHCORE = {**settings.OAUTHCORE, "SIGNING_KEYS": [specs[1], specs[0]]}
     token_2 = issue(client_app, user)
     assert jwt.get_unverified_header(token_2.value)["kid"] == file_kid
-    assert tokens.decode(token.value).jti == token.jti
-    assert tokens.decode(token_2.value).jti == token_2.jti
+    assert access_tokens.decode(token.value).jti == token.jti
+    assert access_tokens.decode(token_2.value).jti == token_2.jti
 
 
 def test_rotatekeys_refuses_when_keys_come_from_settings(pem_settings):
@@ -132,7 +135,7 @@ def test_hs256_secret_signs_and_is_not_published(client, client_app, user, setti
     settings.OAUTHCORE = {**settings.OAUTHCORE, "HS256_SECRET": "k" * 40}
     token = issue(client_app, user)
     assert jwt.get_unverified_header(token.value)["alg"] == "HS256"
-    assert tokens.decode(token.value).jti == token.jti
+    assert access_tokens.decode(token.value).jti == token.jti
     assert published_kids(client) == []
     assert "k" * 40 not in client.get(reverse("oauthcore:jwks")).content.decode()
 
@@ -141,7 +144,7 @@ def test_token_of_a_key_no_longer_trusted_fails(client_app, user, settings, pem_
     token = issue(client_app, user)
     settings.OAUTHCORE = {**settings.OAUTHCORE, "SIGNING_KEYS": [{"private_key": pem("RS256")}]}
     with pytest.raises(errors.InvalidToken, match="unknown key"):
-        tokens.decode(token.value)
+        access_tokens.decode(token.value)
 
 
 def test_token_signed_by_a_stranger_with_our_kid_fails(client_app, user):
@@ -150,7 +153,7 @@ def test_token_signed_by_a_stranger_with_our_kid_fails(client_app, user):
     stranger = keys.generate_private_key("RS256")
     forged = jwt.encode(genuine.claims, stranger, algorithm="RS256", headers=header)
     with pytest.raises(errors.InvalidToken, match="signature"):
-        tokens.decode(forged)
+        access_tokens.decode(forged)
 
 
 def test_hs256_token_is_refused_when_the_server_signs_with_rsa(client_app, user, settings):
@@ -158,4 +161,4 @@ def test_hs256_token_is_refused_when_the_server_signs_with_rsa(client_app, user,
     hs_token = issue(client_app, user)
     settings.OAUTHCORE = {k: v for k, v in settings.OAUTHCORE.items() if k != "HS256_SECRET"}
     with pytest.raises(errors.InvalidToken):
-        tokens.decode(hs_token.value)
+        access_tokens.decode(hs_token.value)

@@ -10,9 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from oauthcore import tokens
-from oauthcore.logging import JSONFormatter
 from oauthcore.models import RefreshToken
+from oauthcore.ops.logging import JSONFormatter
+from oauthcore.resource_server import access_tokens
 from tests import browser, factories
 from tests.factories import DEMO_SECRET, basic_auth, post_token, redeem
 
@@ -60,7 +60,7 @@ def test_code_refresh_reuse_and_revocation_are_logged(client, client_app, user, 
         | {
             "client_id": client_app.client_id,
             "user_id": str(user.pk),
-            "jti": tokens.decode(first["access_token"]).jti,
+            "jti": access_tokens.decode(first["access_token"]).jti,
             "family_id": family_id,
             "scope": "read:profile read:email",
             "ip": "127.0.0.1",
@@ -70,7 +70,7 @@ def test_code_refresh_reuse_and_revocation_are_logged(client, client_app, user, 
         == issued[0]
     )
     (rotated,) = logs("token_refreshed")
-    assert rotated["jti"] == tokens.decode(second["access_token"]).jti
+    assert rotated["jti"] == access_tokens.decode(second["access_token"]).jti
     assert rotated["family_id"] == family_id
     (reused,) = logs("refresh_token_reused")
     assert reused["level"] == "WARNING"
@@ -81,7 +81,7 @@ def test_code_refresh_reuse_and_revocation_are_logged(client, client_app, user, 
     # The family is dead already: revoking its refresh token again still reports the family.
     kinds = {r["token_type"]: r for r in logs("token_revoked")}
     assert kinds["refresh_token"]["family_id"] == family_id
-    assert kinds["access_token"]["jti"] == tokens.decode(second["access_token"]).jti
+    assert kinds["access_token"]["jti"] == access_tokens.decode(second["access_token"]).jti
 
     text = logs.text()
     for secret in (

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from django.test import Client
 
-from oauthcore import pkce
+from oauthcore.server import pkce
 from tests import browser
 from tests.test_end_to_end import REDIRECT_URI, basic, follow_to_client, log_in, post_form
 

@@ -14,7 +14,7 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from oauthcore import logins
+from oauthcore.oidc import logins
 from tests import browser, factories, oidc_flow
 
 pytestmark = pytest.mark.django_db

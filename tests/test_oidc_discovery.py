@@ -6,7 +6,7 @@ import jwt
 import pytest
 from django.urls import reverse
 
-from oauthcore import keys
+from oauthcore.jose import keyring
 from tests import oidc_flow
 
 pytestmark = pytest.mark.django_db
@@ -74,8 +74,8 @@ def test_the_signing_algorithm_is_the_active_keys(client, settings, algorithm):
 
 def test_every_published_key_algorithm_is_listed_signing_one_first(client):
     client.get(URL)  # makes the first (RS256) key
-    keys.create_key("ES256", state="next")
-    keys.forget()
+    keyring.create_key("ES256", state="next")
+    keyring.forget()
     doc = client.get(URL).json()
     assert doc["id_token_signing_alg_values_supported"] == ["RS256", "ES256"]
 

@@ -10,7 +10,7 @@ import jwt
 import pytest
 from django.urls import reverse
 
-from oauthcore import id_tokens
+from oauthcore.oidc import id_tokens
 from tests import oidc_flow
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from oauthcore import logins
+from oauthcore.oidc import logins
 from tests import browser, oidc_flow
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
-from oauthcore import keys
+from oauthcore.jose import keyring
 from tests import browser, factories
 from tests.factories import basic_auth, post_token, redeem
 
@@ -25,7 +25,7 @@ SCOPE = "read:profile read:contacts"
 def tokens(client, client_app, user):
     """A warm server: its signing key made, one code exchanged and one API call served; return
     the token response."""
-    keys.signing_key()
+    keyring.signing_key()
     response = redeem(client, client_app, user, scope=SCOPE)
     assert response.status_code == HTTPStatus.OK
     body = response.json()
@@ -129,7 +129,7 @@ def test_api_call_and_documents_need_no_query(client, tokens, url, django_assert
 
 
 def test_userinfo_reads_only_the_user(client, client_app, user, django_assert_num_queries):
-    keys.signing_key()  # a running server has its key
+    keyring.signing_key()  # a running server has its key
     body = redeem(client, client_app, user, scope="openid profile").json()
     auth = {"HTTP_AUTHORIZATION": f"Bearer {body['access_token']}"}
     origin = {"HTTP_ORIGIN": "https://app.example.com"}  # CORS: the client is remembered

@@ -13,8 +13,8 @@ from django.db import connection, transaction
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from oauthcore import revocation
 from oauthcore.models import RefreshToken
+from oauthcore.resource_server import denylist
 from tests import factories
 from tests.factories import REDIRECT_URI, VERIFIER, basic_auth, make_code, post_token, redeem
 
@@ -83,7 +83,7 @@ def test_one_code_redeemed_at_once_by_many(app, round_):
     assert family.count() == 1
     assert not family.filter(revoked_at__isnull=True).exists()
     jti = jwt.decode(winner["access_token"], options={"verify_signature": False})["jti"]
-    assert revocation.is_denied(jti)
+    assert denylist.is_denied(jti)
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
@@ -99,7 +99,7 @@ def test_one_refresh_token_used_at_once_by_many(client, app, round_):
     assert family.count() == 2  # the presented token and the one successor
     assert not family.filter(revoked_at__isnull=True).exists()
     for row in family:
-        assert revocation.is_denied(row.access_token_jti)
+        assert denylist.is_denied(row.access_token_jti)
     (winner,) = [r.json() for r in responses if r.status_code == HTTPStatus.OK]
     again = {"grant_type": "refresh_token", "refresh_token": winner["refresh_token"]}
     assert (

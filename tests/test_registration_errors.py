@@ -5,7 +5,8 @@ from http import HTTPStatus
 import pytest
 from django.core.management import CommandError, call_command
 
-from oauthcore import errors, registration
+from oauthcore import errors
+from oauthcore.server import registration
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.urls import reverse
 
-from oauthcore import jwks_client, keys
+from oauthcore.jose import keyring
+from oauthcore.resource_server import jwks_client
 from oauthcore.testing import authorization_header, make_access_token
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
@@ -45,7 +46,7 @@ def test_key_rotation_needs_no_restart(client, user, remote):
     jwks = remote(JWKS_MIN_REFETCH_INTERVAL=timedelta(0))
     old = authorization_header(user=user, scopes=["read:email"])
     assert client.get(URL, **old).status_code == HTTPStatus.OK
-    keys.rotate()  # what `manage.py rotatekeys` does
+    keyring.rotate()  # what `manage.py rotatekeys` does
     new = authorization_header(user=user, scopes=["read:email"])
     assert client.get(URL, **new).status_code == HTTPStatus.OK  # unknown kid: refetched
     assert client.get(URL, **old).status_code == HTTPStatus.OK  # the retired key stays published
@@ -86,7 +87,7 @@ class Clocked(jwks_client.JWKSClient):
 def test_refetch_interval_with_a_clock(live_server, user, settings):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "JWKS_MIN_REFETCH_INTERVAL": timedelta(seconds=30)}
     jwks = Clocked(live_server.url + reverse("oauthcore:jwks"))
-    assert jwks.find(keys.signing_key().kid) is not None
+    assert jwks.find(keyring.signing_key().kid) is not None
     for _ in range(29):
         jwks.now += 1
         assert jwks.find(secrets.token_urlsafe(8)) is None
@@ -142,7 +143,7 @@ def test_cached_keys_survive_a_failed_refetch(client, user, settings, jwks_serve
     _serve(
         jwks_server,
         settings,
-        keys.jwks(),
+        keyring.jwks(),
         JWKS_CACHE_TTL=timedelta(0),  # stale at once: every request tries a refetch
         JWKS_MIN_REFETCH_INTERVAL=timedelta(0),
     )
@@ -156,7 +157,7 @@ def test_cached_keys_survive_a_failed_refetch(client, user, settings, jwks_serve
 
 
 def _published():
-    return keys.ring().signing.jwk
+    return keyring.ring().signing.jwk
 
 
 @pytest.mark.parametrize(
@@ -183,7 +184,7 @@ def test_untrusted_jwks_entries_are_ignored(client, user, settings, jwks_server,
 def test_every_asymmetric_algorithm_from_a_remote_jwks(client, user, settings, jwks_server, alg):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "SIGNING_ALGORITHM": alg}
     raw = make_access_token(user=user, scopes=["read:email"])
-    _serve(jwks_server, settings, keys.jwks())
+    _serve(jwks_server, settings, keyring.jwks())
     assert client.get(URL, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == HTTPStatus.OK
 
 

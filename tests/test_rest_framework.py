@@ -11,13 +11,14 @@ from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
-from oauthcore import keys, revocation, tokens
 from oauthcore.contrib.rest_framework.authentication import JWTAuthentication
 from oauthcore.contrib.rest_framework.permissions import HasScope
+from oauthcore.jose import keyring
 from oauthcore.models import SigningKey
+from oauthcore.resource_server.access_tokens import AccessToken
+from oauthcore.resource_server.users import TokenUser
+from oauthcore.server import issuance, revocation
 from oauthcore.testing import authorization_header, make_access_token
-from oauthcore.tokens import AccessToken
-from oauthcore.users import TokenUser
 from tests import factories
 from tests.factories import ClientFactory
 
@@ -201,7 +202,7 @@ def test_hs256_when_one_deployment_issues_and_verifies(user, settings):
 
 def test_a_token_used_again_is_still_checked_for_revocation(client):
     """The per-process cache of verified tokens skips only the signature check."""
-    issued = tokens.issue(
+    issued = issuance.issue(
         client=factories.ClientFactory(), user=factories.UserFactory(), scope=["read:profile"]
     )
     header = {"HTTP_AUTHORIZATION": f"Bearer {issued.value}"}
@@ -214,7 +215,7 @@ def test_a_token_used_again_is_still_checked_for_revocation(client):
 
 def test_a_token_used_again_is_still_checked_for_expiry(client, settings):
     app = factories.ClientFactory(access_token_lifetime=timedelta(seconds=1))
-    issued = tokens.issue(client=app, user=factories.UserFactory(), scope=["read:profile"])
+    issued = issuance.issue(client=app, user=factories.UserFactory(), scope=["read:profile"])
     header = {"HTTP_AUTHORIZATION": f"Bearer {issued.value}"}
     assert client.get("/api/profile/", **header).status_code == HTTPStatus.OK  # within the skew
     settings.OAUTHCORE = {**settings.OAUTHCORE, "CLOCK_SKEW": timedelta(0)}
@@ -225,13 +226,13 @@ def test_a_token_used_again_is_still_checked_for_expiry(client, settings):
 
 
 def test_a_token_used_again_fails_once_its_key_is_no_longer_trusted(client, settings):
-    issued = tokens.issue(
+    issued = issuance.issue(
         client=factories.ClientFactory(), user=factories.UserFactory(), scope=["read:profile"]
     )
     header = {"HTTP_AUTHORIZATION": f"Bearer {issued.value}"}
     assert client.get("/api/profile/", **header).status_code == HTTPStatus.OK
     SigningKey.objects.all().delete()  # the key is gone from the store
-    keys.forget()
+    keyring.forget()
     response = client.get("/api/profile/", **header)
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert "unknown key" in response["WWW-Authenticate"]

@@ -12,7 +12,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from oauthcore import keys, revocation, tokens
+from oauthcore.jose import keyring
+from oauthcore.server import issuance, revocation
 from oauthcore.testing import make_access_token
 from tests.factories import ClientFactory
 
@@ -130,7 +131,7 @@ def test_alg_none(client, good):
 def test_hs256_signed_with_the_public_key(client, good):
     """The classic alg confusion: HMAC keyed with our RSA public key PEM (RFC 8725 2.1)."""
     header, claims, _ = parts(good)
-    public_pem = keys.find(header["kid"]).public_key.public_bytes(
+    public_pem = keyring.find(header["kid"]).public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     signing_input = f"{b64({**header, 'alg': 'HS256'})}.{b64(claims)}"
@@ -144,7 +145,7 @@ def test_hs256_signed_with_the_public_key(client, good):
 @pytest.mark.parametrize("typ", ["JWT", "id_token+jwt", "", None])
 def test_typ_other_than_at_jwt(client, user, typ):
     """RFC 9068 4: a resource server MUST refuse a JWT whose typ is not at+jwt (e.g. an ID token)."""
-    key = keys.signing_key()
+    key = keyring.signing_key()
     claims = parts(make_access_token(user=user, scopes=["read:email"]))[1]
     header = {"alg": key.algorithm, "kid": key.kid, **({} if typ is None else {"typ": typ})}
     assert_invalid_token(
@@ -155,7 +156,7 @@ def test_typ_other_than_at_jwt(client, user, typ):
 
 def signed(header, claims) -> str:
     """Sign by hand with our real key, so only the part under test is wrong."""
-    key = keys.signing_key()
+    key = keyring.signing_key()
     signing_input = f"{b64(header)}.{b64(claims)}"
     signature = jwt.get_algorithm_by_name(key.algorithm).sign(
         signing_input.encode(), key.private_key
@@ -218,7 +219,7 @@ def test_malformed_header_is_invalid_request(client, value):
 
 
 def test_revoked_token(client, user):
-    issued = tokens.issue(client=ClientFactory(), user=user, scope=["read:email"])
+    issued = issuance.issue(client=ClientFactory(), user=user, scope=["read:email"])
     assert call(client, f"Bearer {issued.value}").status_code == HTTPStatus.OK
     revocation.deny([(issued.jti, issued.expires_at)])
     assert_invalid_token(
@@ -229,7 +230,7 @@ def test_revoked_token(client, user):
 def test_revoked_token_is_refused_after_the_cache_is_lost(client, user):
     from django.core.cache import cache
 
-    issued = tokens.issue(client=ClientFactory(), user=user, scope=["read:email"])
+    issued = issuance.issue(client=ClientFactory(), user=user, scope=["read:email"])
     revocation.deny([(issued.jti, issued.expires_at)])
     cache.clear()  # a restarted Redis: the deny-list is reloaded from the database
     assert_invalid_token(
@@ -238,7 +239,7 @@ def test_revoked_token_is_refused_after_the_cache_is_lost(client, user):
 
 
 def test_revocation_check_can_be_disabled(client, user, settings):
-    issued = tokens.issue(client=ClientFactory(), user=user, scope=["read:email"])
+    issued = issuance.issue(client=ClientFactory(), user=user, scope=["read:email"])
     revocation.deny([(issued.jti, issued.expires_at)])
     settings.OAUTHCORE = {**settings.OAUTHCORE, "CHECK_REVOKED_TOKENS": False}
     assert call(client, f"Bearer {issued.value}").status_code == HTTPStatus.OK

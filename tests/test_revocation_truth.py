@@ -14,8 +14,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 
-from oauthcore import revocation, tokens
 from oauthcore.models import Client, Consent, RevokedAccessToken
+from oauthcore.resource_server import access_tokens
+from oauthcore.server import revocation
 from tests import factories
 from tests.factories import redeem
 
@@ -34,7 +35,7 @@ def status(http, access_token) -> int:
 
 def test_a_cache_filled_past_its_cull_limit_keeps_every_revocation(client, client_app, user):
     issued = issue(client, client_app, user)
-    revocation.revoke_access_token(tokens.decode(issued["access_token"]).claims)
+    revocation.revoke_access_token(access_tokens.decode(issued["access_token"]).claims)
     for number in range(1000):  # the local-memory cache keeps 300 entries
         cache.set(f"unrelated:{number}", number)
     assert status(client, issued["access_token"]) == HTTPStatus.UNAUTHORIZED
@@ -47,12 +48,12 @@ def test_a_rolled_back_revocation_leaves_no_copy_behind(client, client_app, user
     first, second = issue(client, client_app, user), issue(client, client_app, user)
     assert status(client, first["access_token"]) == HTTPStatus.OK
     with pytest.raises(RuntimeError), transaction.atomic():
-        revocation.revoke_access_token(tokens.decode(first["access_token"]).claims)
+        revocation.revoke_access_token(access_tokens.decode(first["access_token"]).claims)
         assert status(client, first["access_token"]) == HTTPStatus.UNAUTHORIZED
         raise RuntimeError("rolled back")
     assert status(client, first["access_token"]) == HTTPStatus.OK
     # The next revocation gets the generation number the rolled-back one had: still seen.
-    revocation.revoke_access_token(tokens.decode(second["access_token"]).claims)
+    revocation.revoke_access_token(access_tokens.decode(second["access_token"]).claims)
     assert status(client, second["access_token"]) == HTTPStatus.UNAUTHORIZED
     assert status(client, first["access_token"]) == HTTPStatus.OK
 
@@ -66,7 +67,7 @@ def test_a_replayed_code_denies_its_token_until_the_tokens_own_expiry(client, cl
     client_app.access_token_lifetime = timedelta(minutes=1)  # changed after the token was issued
     client_app.save()
     assert factories.post_token(client, data, **auth).json()["error"] == "invalid_grant"
-    expires = tokens.decode(body["access_token"]).claims["exp"]
+    expires = access_tokens.decode(body["access_token"]).claims["exp"]
     row = RevokedAccessToken.objects.get()
     assert row.expires_at.timestamp() == expires
     assert status(client, body["access_token"]) == HTTPStatus.UNAUTHORIZED

@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from oauthcore import revocation, tokens
 from oauthcore.models import RefreshToken, RevokedAccessToken
+from oauthcore.resource_server import access_tokens, denylist
+from oauthcore.server import issuance
 from tests import factories
 from tests.factories import basic_auth, post_token, redeem
 
@@ -67,7 +68,7 @@ def test_revoking_an_access_token_stops_it_at_the_api_at_once(client, client_app
         data["token_type_hint"] = hint
     assert_revoked_ok(revoke(client, client_app, data))
     assert_api_refuses(client, issued["access_token"])
-    jti = tokens.decode(issued["access_token"]).jti
+    jti = access_tokens.decode(issued["access_token"]).jti
     row = RevokedAccessToken.objects.get(jti=jti)
     assert abs(row.expires_at - (timezone.now() + timedelta(minutes=15))) < timedelta(seconds=5)
     # Revoking an access token leaves its refresh token alone (RFC 7009 2.1: MAY, we do not).
@@ -121,7 +122,9 @@ def test_a_token_of_a_client_with_its_own_audience(client, user):
     app = factories.ClientFactory(audience="https://api.example.com")
     issued = tokens_for(client, app, user)
     assert_revoked_ok(revoke(client, app, {"token": issued["access_token"]}))
-    assert revocation.is_denied(tokens.decode(issued["access_token"], audience=app.audience).jti)
+    assert denylist.is_denied(
+        access_tokens.decode(issued["access_token"], audience=app.audience).jti
+    )
 
 
 def test_another_clients_tokens_answer_200_and_change_nothing(client, client_app, user):
@@ -155,7 +158,7 @@ def test_a_deeply_nested_header_answers_200(client, client_app):
 
 def test_an_expired_access_token_needs_nothing(client, client_app, user):
     past = timezone.now() - timedelta(hours=1)
-    expired = tokens.issue(client=client_app, user=user, scope=["read:profile"], now=past)
+    expired = issuance.issue(client=client_app, user=user, scope=["read:profile"], now=past)
     assert_revoked_ok(revoke(client, client_app, {"token": expired.value}))
     assert not RevokedAccessToken.objects.exists()
 

@@ -6,8 +6,9 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
-from oauthcore import signals, tokens
+from oauthcore import signals
 from oauthcore.models import Client, Consent, RefreshToken
+from oauthcore.resource_server import access_tokens
 from tests import browser, factories
 from tests.factories import basic_auth, post_token, redeem
 
@@ -53,7 +54,7 @@ def form_post(http, url, data, **extra):
 
 
 def jti_of(access_token):
-    return tokens.decode(access_token).jti
+    return access_tokens.decode(access_token).jti
 
 
 def assert_no_raw_secret(sent, *raw_values):

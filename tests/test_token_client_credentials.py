@@ -6,7 +6,7 @@ from http import HTTPStatus
 import jwt
 import pytest
 
-from oauthcore import keys
+from oauthcore.jose import keyring
 from oauthcore.models import RefreshToken
 from tests import factories
 from tests.factories import basic_auth, post_token
@@ -94,7 +94,7 @@ def test_the_grant_must_be_registered(client):
 def test_a_request_costs_one_query(client, settings, client_app, django_assert_max_num_queries):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "KEY_CACHE_TTL": timedelta(hours=1)}
     auth = basic_auth(client_app.client_id)
-    keys.signing_key()  # a running server has its key
+    keyring.signing_key()  # a running server has its key
     assert post_token(client, GRANT, **auth).status_code == HTTPStatus.OK  # loads the keys
     with django_assert_max_num_queries(1):
         response = post_token(client, {**GRANT, "scope": "publish"}, **auth)

@@ -7,8 +7,8 @@ import jwt
 import pytest
 from django.utils import timezone
 
-from oauthcore import revocation
 from oauthcore.models import AuthorizationCode, RefreshToken
+from oauthcore.resource_server import denylist
 from tests import factories
 from tests.factories import REDIRECT_URI, VERIFIER, basic_auth, make_code, post_token, redeem
 
@@ -87,8 +87,8 @@ def test_replay_is_refused_and_revokes_every_token_from_the_code(client, client_
     replay = post_token(client, code_request(raw), **basic_auth(client_app.client_id))
     assert_error(replay, HTTPStatus.BAD_REQUEST, "invalid_grant")
     assert not RefreshToken.objects.filter(revoked_at__isnull=True).exists()
-    assert revocation.is_denied(jti_of(first["access_token"]))
-    assert revocation.is_denied(jti_of(refreshed["access_token"]))
+    assert denylist.is_denied(jti_of(first["access_token"]))
+    assert denylist.is_denied(jti_of(refreshed["access_token"]))
     again = post_token(
         client,
         {"grant_type": "refresh_token", "refresh_token": refreshed["refresh_token"]},
@@ -103,7 +103,7 @@ def test_replay_of_a_code_without_refresh_grant_denies_its_access_token(client, 
     first = post_token(client, code_request(raw), **basic_auth(app.client_id)).json()
     replay = post_token(client, code_request(raw), **basic_auth(app.client_id))
     assert_error(replay, HTTPStatus.BAD_REQUEST, "invalid_grant")
-    assert revocation.is_denied(jti_of(first["access_token"]))
+    assert denylist.is_denied(jti_of(first["access_token"]))
 
 
 @pytest.mark.parametrize(
@@ -134,7 +134,7 @@ def test_a_replay_by_someone_holding_only_the_code_revokes_nothing(
     )
     assert_error(replay, status, error)
     assert not RefreshToken.objects.filter(revoked_at__isnull=False).exists()
-    assert not revocation.is_denied(jti_of(first["access_token"]))
+    assert not denylist.is_denied(jti_of(first["access_token"]))
 
 
 def test_a_code_of_another_client_is_refused_and_stays_usable(client, client_app, user):

@@ -7,8 +7,8 @@ import jwt
 import pytest
 from django.utils import timezone
 
-from oauthcore import revocation
 from oauthcore.models import RefreshToken
+from oauthcore.resource_server import denylist
 from tests import factories
 from tests.factories import basic_auth, post_token, redeem
 
@@ -47,7 +47,7 @@ def assert_invalid_grant(response):
 def assert_family_revoked(*access_tokens):
     assert not RefreshToken.objects.filter(revoked_at__isnull=True).exists()
     for access_token in access_tokens:
-        assert revocation.is_denied(jti_of(access_token))
+        assert denylist.is_denied(jti_of(access_token))
 
 
 @pytest.mark.parametrize("public", [False, True])
@@ -89,7 +89,7 @@ def test_reuse_revokes_only_its_own_family(client, client_app, user):
     use(client, client_app, victim["refresh_token"])
     assert_invalid_grant(use(client, client_app, victim["refresh_token"]))
     assert use(client, client_app, other["refresh_token"]).status_code == HTTPStatus.OK
-    assert not revocation.is_denied(jti_of(other["access_token"]))
+    assert not denylist.is_denied(jti_of(other["access_token"]))
 
 
 def test_another_client_presenting_the_token_revokes_nothing(client, client_app, user):
@@ -97,7 +97,7 @@ def test_another_client_presenting_the_token_revokes_nothing(client, client_app,
     thief = factories.ClientFactory()
     assert_invalid_grant(use(client, thief, issued["refresh_token"]))
     assert not RefreshToken.objects.filter(revoked_at__isnull=False).exists()
-    assert not revocation.is_denied(jti_of(issued["access_token"]))
+    assert not denylist.is_denied(jti_of(issued["access_token"]))
     assert use(client, client_app, issued["refresh_token"]).status_code == HTTPStatus.OK
 
 

@@ -170,7 +170,7 @@ def test_a_revocation_from_manage_py_shell_is_honoured_by_every_worker(stack):
     token = issued["access_token"]
     assert statuses(stack, api(stack, token, "/api/profile/")) == {HTTPStatus.OK}
     stack.shell(
-        "from django.contrib.auth.models import User; from oauthcore import revocation;"
+        "from django.contrib.auth.models import User; from oauthcore.server import revocation;"
         "from oauthcore.models import Client;"
         f"revocation.revoke_user_client(User.objects.get(username='alice'),"
         f" Client.objects.get(client_id={stack.web['client_id']!r}))"

@@ -7,23 +7,23 @@ from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHa
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from oauthcore import tokens
 from oauthcore.contrib.rest_framework.authentication import JWTAuthentication
 from oauthcore.contrib.rest_framework.permissions import HasScope
+from oauthcore.resource_server import access_tokens
 
 
 class NoDenyListAuthentication(JWTAuthentication):
     """oauthcore without the deny-list lookup (as with ``CHECK_REVOKED_TOKENS = False``)."""
 
     def get_validated_token(self, raw, request):
-        return tokens.decode(raw, audience=self.get_audience(request))
+        return access_tokens.decode(raw, audience=self.get_audience(request))
 
 
 class FirstUseAuthentication(JWTAuthentication):
     """oauthcore on a token's first use: the verified-token cache forgets it before each request."""
 
     def get_validated_token(self, raw, request):
-        tokens._verified.pop(raw, None)
+        access_tokens._verified.pop(raw, None)
         return super().get_validated_token(raw, request)
 
 

@@ -12,14 +12,13 @@ from rest_framework import permissions as drf_permissions
 
 from oauthcore.conf import oauth_settings
 from oauthcore.contrib.rest_framework.permissions import HasScope, needed_scopes
+from oauthcore.server import metadata
 
 DEFAULT_PATHS = {"authorization_endpoint": "/oauth/authorize/", "token_endpoint": "/oauth/token/"}
 
 
 def _endpoints() -> dict[str, str]:
-    from oauthcore.views.discovery import endpoint_urls
-
-    urls = endpoint_urls()
+    urls = metadata.endpoint_urls()
     issuer = oauth_settings.ISSUER.rstrip("/")
     return {name: urls.get(name, issuer + path) for name, path in DEFAULT_PATHS.items()}
 

@@ -11,7 +11,9 @@ from django.views import View
 from django.views.decorators.csrf import csrf_protect
 from django.views.generic.base import TemplateResponseMixin
 
-from oauthcore import adapter, authorization, errors, id_tokens, logins, ratelimit, scopes
+from oauthcore import adapter, errors, scopes
+from oauthcore.oidc import id_tokens, logins
+from oauthcore.server import authorization, ratelimit
 from oauthcore.views import base
 
 

@@ -8,32 +8,19 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import DatabaseError
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 
-from oauthcore import errors, ratelimit
+from oauthcore import errors
 from oauthcore.conf import oauth_settings
+from oauthcore.responses import json_error, no_store
+from oauthcore.server import ratelimit
 
 logger = logging.getLogger("oauthcore")
-
-
-def no_store(response):
-    """Forbid caching of a response that carries tokens or secrets (RFC 6749 5.1)."""
-    response["Cache-Control"] = "no-store"
-    response["Pragma"] = "no-cache"
-    return response
-
-
-def json_error(error: errors.OAuthError) -> JsonResponse:
-    """Render an error of the token, revocation or introspection endpoint (RFC 6749 5.2)."""
-    response = JsonResponse(error.as_dict(), status=error.status)
-    for name, value in error.headers.items():
-        response[name] = value
-    return no_store(response)
 
 
 class ClientRedirect(HttpResponseRedirect):

@@ -11,8 +11,9 @@ from django.views import View
 from django.views.decorators.csrf import csrf_protect
 from django.views.generic.base import TemplateResponseMixin
 
-from oauthcore import revocation, scopes, signals
+from oauthcore import scopes, signals
 from oauthcore.models import Consent, RefreshToken
+from oauthcore.server import revocation
 from oauthcore.views import base
 
 MAX_CLIENT_ID_LENGTH = 100  # Client.client_id max_length

@@ -2,94 +2,16 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
-from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
-from oauthcore import keys
-from oauthcore.conf import oauth_settings
-from oauthcore.models import Client
+from oauthcore.jose import keyring
+from oauthcore.server import metadata
 
 JWKS_MAX_AGE = 60
 METADATA_MAX_AGE = 300
-ENDPOINTS = {
-    "authorization_endpoint": "oauthcore:authorize",
-    "token_endpoint": "oauthcore:token",
-    "revocation_endpoint": "oauthcore:revoke",
-    "introspection_endpoint": "oauthcore:introspect",
-    "jwks_uri": "oauthcore:jwks",
-    "userinfo_endpoint": "oauthcore:userinfo",
-    "end_session_endpoint": "oauthcore:end-session",
-}
-CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 PUBLIC_CORS = {"Access-Control-Allow-Origin": "*"}
-# OIDC Core 2, 5.1: the ID token's claims and the standard claims the default adapter releases.
-CLAIMS_SUPPORTED = [
-    *("iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid"),
-    *("name", "given_name", "family_name", "preferred_username", "email", "email_verified"),
-]
-
-
-def signing_algorithms() -> list[str]:
-    """Return the algorithms of the keys that sign or may verify tokens, the signing one first."""
-    ring = keys.ring()
-    found = [key.algorithm for key in ring.by_kid.values()]
-    if ring.signing:
-        found.insert(0, ring.signing.algorithm)
-    return list(dict.fromkeys(found))
-
-
-def openid_metadata() -> dict:
-    """Return what OpenID Connect Discovery 1.0 (3) adds to RFC 8414 metadata."""
-    return {
-        "claims_supported": CLAIMS_SUPPORTED,
-        "claim_types_supported": ["normal"],
-        "prompt_values_supported": ["none", "login", "consent"],
-        "claims_parameter_supported": False,
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
-        "require_request_uri_registration": False,
-    }
-
-
-def endpoint_urls() -> dict[str, str]:
-    """Return the absolute URL of every routed endpoint, on the issuer's origin."""
-    parts = urlsplit(oauth_settings.ISSUER)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    urls = {}
-    for name, route in ENDPOINTS.items():
-        try:
-            urls[name] = origin + reverse(route)
-        except NoReverseMatch:
-            continue  # not routed in this project, so not advertised
-    return urls
-
-
-def metadata() -> dict:
-    """Return the authorization server metadata (RFC 8414 2) of what this server really does."""
-    urls = endpoint_urls()
-    document = {
-        "issuer": oauth_settings.ISSUER,
-        **urls,
-        "scopes_supported": list(oauth_settings.SCOPES),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": list(Client.GrantType.values),
-        "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
-        "code_challenge_methods_supported": ["S256"],
-        "authorization_response_iss_parameter_supported": True,
-        "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": signing_algorithms(),
-        **openid_metadata(),
-    }
-    if "revocation_endpoint" in urls:  # public clients revoke their own tokens (RFC 7009 2.1)
-        document["revocation_endpoint_auth_methods_supported"] = CLIENT_AUTH_METHODS
-    if "introspection_endpoint" in urls:  # callers must hold credentials (RFC 7662 2.1)
-        document["introspection_endpoint_auth_methods_supported"] = CLIENT_AUTH_METHODS[:2]
-    return document
 
 
 def _json(data: dict, max_age: int) -> JsonResponse:
@@ -104,7 +26,7 @@ def _json(data: dict, max_age: int) -> JsonResponse:
 @require_GET
 def jwks(request):
     """Serve the public signing keys (RFC 7517 5)."""
-    response = _json(keys.jwks(), JWKS_MAX_AGE)
+    response = _json(keyring.jwks(), JWKS_MAX_AGE)
     response["Content-Type"] = "application/jwk-set+json"
     return response
 
@@ -113,11 +35,11 @@ def jwks(request):
 @require_GET
 def authorization_server_metadata(request):
     """Serve RFC 8414 metadata."""
-    return _json(metadata(), METADATA_MAX_AGE)
+    return _json(metadata.document(), METADATA_MAX_AGE)
 
 
 @login_not_required
 @require_GET
 def openid_configuration(request):
     """Serve OpenID Connect Discovery 1.0 metadata."""
-    return _json(metadata(), METADATA_MAX_AGE)
+    return _json(metadata.document(), METADATA_MAX_AGE)

@@ -17,8 +17,10 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect, ensure_csrf_cookie
 
-from oauthcore import adapter, clients, errors, id_tokens
+from oauthcore import adapter, errors
 from oauthcore.models import Client
+from oauthcore.oidc import id_tokens
+from oauthcore.server import client_auth
 from oauthcore.views import base
 
 PARAMETERS = ("id_token_hint", "post_logout_redirect_uri", "state", "client_id")
@@ -44,7 +46,7 @@ def _client(client_id: str | None, hint: dict | None) -> Client | None:
     name = client_id or audience
     if not name:
         return None
-    client = clients.find(name)
+    client = client_auth.find(name)
     if client is None:
         raise errors.InvalidRequest("Unknown or inactive client.")
     return client

@@ -2,7 +2,8 @@
 
 from django.http import JsonResponse
 
-from oauthcore import clients, errors, introspection
+from oauthcore import errors
+from oauthcore.server import client_auth, introspection
 from oauthcore.views.base import EndpointView
 from oauthcore.views.revoke import required_token
 
@@ -16,7 +17,7 @@ class IntrospectView(EndpointView):
 
     def post(self, request):
         params = self.form(request)
-        client = clients.authenticate(request, params)
+        client = client_auth.authenticate(request, params)
         if client.is_public:
             raise errors.InvalidClient("Introspection requires a confidential client.")
         token = required_token(params)

@@ -2,7 +2,8 @@
 
 from django.http import HttpResponse
 
-from oauthcore import clients, errors, revocation
+from oauthcore import errors
+from oauthcore.server import client_auth, revocation
 from oauthcore.views.base import EndpointView
 
 
@@ -23,7 +24,7 @@ class RevokeView(EndpointView):
 
     def post(self, request):
         params = self.form(request)
-        client = clients.authenticate(request, params)
+        client = client_auth.authenticate(request, params)
         token = required_token(params)
         revocation.revoke_token(client, token, hint=params.get("token_type_hint"))
         return HttpResponse(status=200)

@@ -2,8 +2,9 @@
 
 from django.http import JsonResponse
 
-from oauthcore import clients, errors, grants, signals
+from oauthcore import errors, signals
 from oauthcore.models import Client
+from oauthcore.server import client_auth, grants
 from oauthcore.views.base import EndpointView
 
 MAX_SIGNALLED_LENGTH = 100  # of a claimed client_id or grant_type in ``token_denied``
@@ -11,7 +12,7 @@ MAX_SIGNALLED_LENGTH = 100  # of a claimed client_id or grant_type in ``token_de
 
 def _claimed_client_id(request, params) -> str | None:
     try:
-        client_id = clients.credentials(request, params)[0]  # the secret is dropped here
+        client_id = client_auth.credentials(request, params)[0]  # the secret is dropped here
     except errors.OAuthError:
         return None
     return client_id[:MAX_SIGNALLED_LENGTH] if client_id else None
@@ -35,7 +36,7 @@ class TokenView(EndpointView):
         params, client = {}, None
         try:
             params = self.form(request)
-            client = clients.authenticate(request, params)
+            client = client_auth.authenticate(request, params)
             return JsonResponse(grants.run(client, params))
         except errors.OAuthError as error:
             send_denied(request, params, client, error)

@@ -14,8 +14,9 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from oauthcore import adapter, clients, errors
-from oauthcore.decorators import authenticate, bearer_error
+from oauthcore import adapter, errors
+from oauthcore.resource_server.decorators import authenticate, bearer_error
+from oauthcore.server import client_auth
 from oauthcore.views.base import no_store
 
 PREFLIGHT_MAX_AGE = 600
@@ -31,7 +32,7 @@ def origin_of(uri: str) -> str | None:
 
 def client_allows_origin(client_id: str, origin: str) -> bool:
     """Tell whether ``origin`` is the origin of one of the client's redirect URIs."""
-    client = clients.find(client_id)
+    client = client_auth.find(client_id)
     return client is not None and origin.lower() in {origin_of(u) for u in client.redirect_uris}
 
 

@@ -87,9 +87,9 @@ def sign_input(signing_input: str, key=None, alg: str | None = None) -> str:
     """Return ``signing_input`` with its signature by ``key`` (default: our signing key)."""
     import jwt
 
-    from oauthcore import keys
+    from oauthcore.jose import keyring
 
-    key = key or keys.signing_key()
+    key = key or keyring.signing_key()
     algorithm = jwt.get_algorithm_by_name(alg or key.algorithm)
     return f"{signing_input}.{b64(algorithm.sign(signing_input.encode(), key.private_key))}"
 

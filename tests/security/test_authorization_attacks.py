@@ -12,8 +12,8 @@ import pytest
 from django.core import signing
 from django.test import Client as HttpClient
 
-from oauthcore import authorization, pkce
 from oauthcore.models import AuthorizationCode, Consent
+from oauthcore.server import authorization, pkce
 from tests import browser, factories
 from tests.factories import VERIFIER, basic_auth, post_token
 from tests.security.kit import (

@@ -10,8 +10,9 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from oauthcore import crypto, registration
+from oauthcore import crypto
 from oauthcore.errors import InvalidClientMetadata
+from oauthcore.server import registration
 from tests import factories
 from tests.factories import basic_auth, make_code, post_token
 from tests.security.kit import assert_error_page, assert_json_error, authorize, snapshot

@@ -20,7 +20,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from oauthcore import bearer, errors, keys, tokens
+from oauthcore import errors
+from oauthcore.jose import keyring
+from oauthcore.resource_server import access_tokens, bearer
 from oauthcore.testing import make_access_token
 from tests import factories
 from tests.security import kit
@@ -336,7 +338,7 @@ def test_bearer_parser_and_decoder(db, value):
         return
     if raw is not None:
         with pytest.raises(errors.InvalidToken):
-            tokens.decode(raw)
+            access_tokens.decode(raw)
 
 
 @pytest.fixture
@@ -349,7 +351,7 @@ def valid_claims(user, settings):
 def signed(claims, changes):
     """Sign, with the server's own key, ``claims`` with ``changes`` (None: removed)."""
     claims = {name: value for name, value in {**claims, **changes}.items() if value is not None}
-    key = keys.signing_key()
+    key = keyring.signing_key()
     headers = {"typ": "at+jwt", "kid": key.kid}
     payload = json.dumps(claims).encode()  # NaN and Infinity too, as a careless issuer might
     return jwt.api_jws.encode(payload, key.private_key, algorithm=key.algorithm, headers=headers)
@@ -364,7 +366,7 @@ def test_signed_tokens_with_any_claims(client, valid_claims, claims):
     cache.clear()
     raw = signed(valid_claims, claims)
     try:
-        token = tokens.decode(raw)
+        token = access_tokens.decode(raw)
     except errors.InvalidToken:
         token = None
     response = client.get("/api/profile/", HTTP_AUTHORIZATION=f"Bearer {raw}")

@@ -16,8 +16,8 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from oauthcore import revocation
 from oauthcore.models import RefreshToken
+from oauthcore.resource_server import denylist
 from tests import factories
 from tests.factories import basic_auth, post_token, redeem
 
@@ -89,7 +89,7 @@ def test_refresh_racing_revocation_leaves_nothing_alive(client, app):
         family = RefreshToken.objects.filter(user=user)
         assert not family.filter(revoked_at__isnull=True).exists()
         for row in family:
-            assert revocation.is_denied(row.access_token_jti)
+            assert denylist.is_denied(row.access_token_jti)
         api = client.get("/api/profile/", HTTP_AUTHORIZATION=f"Bearer {issued['access_token']}")
         assert api.status_code == HTTPStatus.UNAUTHORIZED
         if refreshed.status_code == HTTPStatus.OK:

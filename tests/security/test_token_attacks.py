@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from oauthcore import keys
+from oauthcore.jose import keyring, keys
 from oauthcore.testing import make_access_token
 from tests.security.kit import assert_invalid_token, b64, jwt_parts, signed
 from tests.security.kit import call_api as call
@@ -103,7 +103,7 @@ def test_hs256_keyed_with_any_encoding_of_our_public_key(client, user, settings,
     settings.OAUTHCORE = {**settings.OAUTHCORE, "SIGNING_ALGORITHM": algorithm}
     good = make_access_token(user=user, scopes=["read:profile"])
     header, claims, _ = jwt_parts(good)
-    key = keys.find(header["kid"])
+    key = keyring.find(header["kid"])
     assert key.algorithm == algorithm
     assert call(client, good).status_code == HTTPStatus.OK
     for name, secret in public_encodings(key).items():
@@ -130,7 +130,7 @@ KIDS = {
 @pytest.mark.parametrize("kid", KIDS.values(), ids=KIDS.keys())
 def test_kid_tricks_name_no_key(client, good, kid):
     header, claims, _ = jwt_parts(good)
-    for key in (keys.signing_key(), attacker_key()):
+    for key in (keyring.signing_key(), attacker_key()):
         forged = signed({**header, "kid": kid}, claims, key)
         assert_invalid_token(call(client, forged), "The access token was signed by an unknown key.")
 

@@ -13,7 +13,8 @@ from http import HTTPStatus
 
 import pytest
 
-from oauthcore import errors, tokens
+from oauthcore import errors
+from oauthcore.resource_server import access_tokens
 from oauthcore.testing import make_access_token
 from tests import factories
 from tests.security.kit import assert_invalid_token, b64, jwt_parts, sign_input, signed
@@ -101,16 +102,16 @@ NOT_YET = "The access token is not valid yet."
     ],
 )
 def test_the_clock_skew_edges(good, claim, offset, error):
-    """Exactly at the edges, through the ``now=`` seam of tokens.decode."""
+    """Exactly at the edges, through the ``now=`` seam of access_tokens.decode."""
     now = 1_900_000_000
     header, claims, _ = jwt_parts(good)
     times = {"iat": now - 60, "nbf": now - 60, "exp": now + 600, claim: now + offset}
     raw = signed(header, {**claims, **times})
     if error is None:
-        assert tokens.decode(raw, now=now).claims[claim] == now + offset
+        assert access_tokens.decode(raw, now=now).claims[claim] == now + offset
     else:
         with pytest.raises(errors.InvalidToken, match=error):
-            tokens.decode(raw, now=now)
+            access_tokens.decode(raw, now=now)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
-from oauthcore import bearer, errors, users
+from oauthcore import errors
+from oauthcore.resource_server import bearer, users
 
 
 class BearerError(exceptions.APIException):

@@ -16,9 +16,10 @@ from collections.abc import Iterable, Mapping
 
 from rest_framework.permissions import BasePermission
 
-from oauthcore import bearer, errors
+from oauthcore import errors
 from oauthcore.contrib.rest_framework.composition import ComposingMetaclass
-from oauthcore.tokens import AccessToken
+from oauthcore.resource_server import bearer
+from oauthcore.resource_server.access_tokens import AccessToken
 
 
 def _names(names: Iterable[str] | str) -> tuple[str, ...]:

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from oauthcore import keys
 from oauthcore.conf import oauth_settings
+from oauthcore.jose import keyring
 from oauthcore.models import (
     AuditEvent,
     AuthorizationCode,
@@ -53,7 +53,7 @@ class Command(BaseCommand):
             ),
         }
         counts = {name: delete_in_batches(qs, max(1, batch_size)) for name, qs in targets.items()}
-        keys.forget()
+        keyring.forget()
         self.stdout.write(
             "Deleted " + ", ".join(f"{count} {name}" for name, count in counts.items()) + "."
         )

@@ -4,8 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from oauthcore import registration
 from oauthcore.errors import InvalidClientMetadata
+from oauthcore.server import registration
 
 
 class Command(BaseCommand):

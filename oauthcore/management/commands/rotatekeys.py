@@ -4,8 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from oauthcore import keys
 from oauthcore.conf import oauth_settings
+from oauthcore.jose import keyring
 from oauthcore.models import SigningKey
 
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "Keys come from settings (HS256_SECRET or SIGNING_KEYS): rotate them there."
             )
-        row = keys.create_key(alg, state=SigningKey.State.NEXT) if stage else keys.rotate(alg)
+        row = keyring.create_key(alg, state=SigningKey.State.NEXT) if stage else keyring.rotate(alg)
         if options["json"]:
             self.stdout.write(
                 json.dumps({"kid": row.kid, "algorithm": row.algorithm, "state": row.state})

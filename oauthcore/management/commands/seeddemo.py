@@ -6,10 +6,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from oauthcore import crypto, keys, registration
+from oauthcore import crypto
 from oauthcore.conf import oauth_settings
 from oauthcore.errors import InvalidClientMetadata
+from oauthcore.jose import keyring
 from oauthcore.models import Client
+from oauthcore.server import registration
 
 DEMO_SCOPES = ["read:profile", "write:profile", "read:email", "read:contacts", "publish"]
 DEMO_SCOPES += ["openid", "profile", "email"]
@@ -68,7 +70,7 @@ class Command(BaseCommand):
         self.seed_user("admin", admin_password, superuser=True)
         for client_id, spec in DEMO_CLIENTS.items():
             self.seed_client(client_id, **spec)
-        keys.signing_key()  # make sure a key exists before the first request
+        keyring.signing_key()  # make sure a key exists before the first request
         self.report(alice_password, admin_password)
 
     def seed_user(self, username, password, *, superuser=False):

@@ -1,4 +1,4 @@
-"""Signing keys: make them, load them, find one by kid, publish the JWKS (RFC 7517, RFC 7518).
+"""The signing keys in use: load them, rotate them, find one by kid, publish the JWKS (RFC 7517).
 
 Keys come from (first match wins): ``HS256_SECRET``; ``SIGNING_KEYS`` (PEM in settings, files or
 the environment); the ``SigningKey`` table. Each process keeps the parsed keys for
@@ -9,39 +9,29 @@ does not know, so a rotation or a removed key reaches every process without a re
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
-from jwt import algorithms
 
 from oauthcore import generation
 from oauthcore.conf import oauth_settings
+from oauthcore.jose.keys import (
+    Key,
+    from_pem,
+    from_private_key,
+    from_setting,
+    generate_private_key,
+    hs256_key,
+    private_pem,
+)
 
-ASYMMETRIC_ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
 FORCED_RELOAD_INTERVAL = 1.0  # seconds between rereads caused by unknown kids
-
-
-@dataclass(frozen=True)
-class Key:
-    """A parsed key: what signs (private), what verifies (public), and its public JWK."""
-
-    kid: str
-    algorithm: str
-    private_key: Any
-    public_key: Any
-    jwk: dict[str, str] | None = None  # None for HS256: a shared secret is never published
 
 
 @dataclass
@@ -50,92 +40,6 @@ class KeyRing:
     by_kid: dict[str, Key] = field(default_factory=dict)
     loaded_at: float = 0.0
     generation: int | None = None  # of the database when read; None: read it again next time
-
-
-def generate_private_key(algorithm: str):
-    """Return a new private key for ``algorithm`` (RSA 2048, P-256 or Ed25519)."""
-    if algorithm in ("RS256", "PS256"):
-        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    if algorithm == "ES256":
-        return ec.generate_private_key(ec.SECP256R1())
-    if algorithm == "EdDSA":
-        return ed25519.Ed25519PrivateKey.generate()
-    raise ValueError(f"Unsupported signing algorithm: {algorithm}")
-
-
-def private_pem(private_key) -> str:
-    return private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode("ascii")
-
-
-def algorithm_for(private_key, preferred: str | None = None) -> str:
-    """Return the JWA algorithm a parsed private key can sign with."""
-    if isinstance(private_key, rsa.RSAPrivateKey):
-        return preferred if preferred in ("RS256", "PS256") else "RS256"
-    if (
-        isinstance(private_key, ec.EllipticCurvePrivateKey)
-        and private_key.curve.name == "secp256r1"
-    ):
-        return "ES256"
-    if isinstance(private_key, ed25519.Ed25519PrivateKey):
-        return "EdDSA"
-    raise ValueError("Signing keys must be RSA, EC P-256 or Ed25519.")
-
-
-def public_jwk(public_key) -> dict[str, str]:
-    """Return the public JWK members of a key (RFC 7517 4, RFC 7518 6)."""
-    if isinstance(public_key, rsa.RSAPublicKey):
-        return algorithms.RSAAlgorithm.to_jwk(public_key, as_dict=True)
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        return algorithms.ECAlgorithm.to_jwk(public_key, as_dict=True)
-    return algorithms.OKPAlgorithm.to_jwk(public_key, as_dict=True)
-
-
-def thumbprint(jwk: dict[str, str]) -> str:
-    """Return the RFC 7638 JWK thumbprint (SHA-256, base64url), used as the kid."""
-    required = {
-        "RSA": ("e", "kty", "n"),
-        "EC": ("crv", "kty", "x", "y"),
-        "OKP": ("crv", "kty", "x"),
-    }
-    members = {name: jwk[name] for name in required[jwk["kty"]]}
-    canonical = json.dumps(members, sort_keys=True, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode()
-
-
-def from_private_key(private_key, *, algorithm: str | None = None, kid: str | None = None) -> Key:
-    """Return a Key for a parsed private key, with its published JWK."""
-    algorithm = algorithm_for(private_key, algorithm)
-    public_key = private_key.public_key()
-    jwk = public_jwk(public_key)
-    kid = kid or thumbprint(jwk)
-    jwk.update(kid=kid, alg=algorithm, use="sig")
-    return Key(
-        kid=kid, algorithm=algorithm, private_key=private_key, public_key=public_key, jwk=jwk
-    )
-
-
-def from_pem(pem: str | bytes, *, algorithm: str | None = None, kid: str | None = None) -> Key:
-    if isinstance(pem, str):
-        pem = pem.encode()
-    return from_private_key(
-        serialization.load_pem_private_key(pem, password=None), algorithm=algorithm, kid=kid
-    )
-
-
-def hs256_key(secret: str) -> Key:
-    """Return the HS256 key of a shared secret; its kid reveals nothing about the secret."""
-    raw = secret.encode()
-    kid = "hs256-" + hmac.new(raw, b"oauthcore kid", hashlib.sha256).hexdigest()[:16]
-    return Key(kid=kid, algorithm="HS256", private_key=raw, public_key=raw)
-
-
-def _from_setting(spec: dict[str, str]) -> Key:
-    pem = spec.get("private_key") or Path(spec["private_key_file"]).read_bytes()
-    return from_pem(pem, algorithm=spec.get("algorithm"), kid=spec.get("kid"))
 
 
 def _from_row(row) -> Key:
@@ -219,7 +123,7 @@ def load() -> KeyRing:
         key = hs256_key(oauth_settings.HS256_SECRET)
         ring = KeyRing(signing=key, by_kid={key.kid: key})
     elif oauth_settings.SIGNING_KEYS:
-        static = [_from_setting(spec) for spec in oauth_settings.SIGNING_KEYS]
+        static = [from_setting(spec) for spec in oauth_settings.SIGNING_KEYS]
         ring = KeyRing(signing=static[0], by_kid={key.kid: key for key in static})
     else:
         ring = _database_ring()
@@ -264,14 +168,7 @@ def signing_key() -> Key:
 
 
 def find(kid: str) -> Key | None:
-    """Return the trusted key named ``kid``, rereading the keys (at most once a second) if unknown.
-
-    With ``JWKS_URL`` set (a resource server in another project) the keys are the issuer's JWKS.
-    """
-    if oauth_settings.JWKS_URL:
-        from oauthcore import jwks_client
-
-        return jwks_client.find(kid)
+    """Return the trusted key named ``kid``, rereading the keys (at most once a second) if unknown."""
     key = ring().by_kid.get(kid)
     if key is None and time.monotonic() - _cache["forced_at"] >= FORCED_RELOAD_INTERVAL:
         _cache["forced_at"] = time.monotonic()
@@ -287,3 +184,11 @@ def jwks() -> dict[str, list[dict[str, str]]]:
     if current.signing and current.signing.jwk:
         published.sort(key=lambda jwk: jwk["kid"] != current.signing.kid)
     return {"keys": published}
+
+
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "OAUTHCORE":
+        forget()
+
+
+setting_changed.connect(_settings_changed, dispatch_uid="oauthcore.jose.keyring")

@@ -41,5 +41,5 @@ def forget(sender, **kwargs) -> None:
 
 def connect() -> None:
     """Connect the receivers (called once from ``AppConfig.ready()``)."""
-    request_started.connect(remember, dispatch_uid="oauthcore.request_context.remember")
-    request_finished.connect(forget, dispatch_uid="oauthcore.request_context.forget")
+    request_started.connect(remember, dispatch_uid="oauthcore.ops.request_context.remember")
+    request_finished.connect(forget, dispatch_uid="oauthcore.ops.request_context.forget")

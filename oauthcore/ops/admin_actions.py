@@ -2,7 +2,7 @@
 
 - clients: "Deactivate and revoke all tokens" (``Client.save()`` does the revoking);
 - consents: "Revoke access", the same as the user's connected-apps page;
-- refresh tokens: "Revoke ... whole families" (``grants.revoke_family``).
+- refresh tokens: "Revoke ... whole families" (``revocation.revoke_family``).
 Each one sends the signals the same change sends elsewhere, with ``by`` the staff user.
 """
 
@@ -14,8 +14,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from oauthcore import grants, revocation, signals
+from oauthcore import signals
 from oauthcore.models import Client, Consent, RefreshToken
+from oauthcore.server import revocation
 
 
 @admin.action(
@@ -61,7 +62,7 @@ def revoke_families(modeladmin, request, queryset):
     clients = Client.objects.in_bulk({row["client_id"] for row in rows.values()})
     users = get_user_model().objects.in_bulk({row["user_id"] for row in rows.values()})
     for family_id, row in rows.items():
-        grants.revoke_family(family_id)
+        revocation.revoke_family(family_id)
         signals.token_revoked.send(
             Client,
             client=clients.get(row["client_id"]),

@@ -45,8 +45,9 @@ from http import HTTPStatus
 from django.core.cache import cache
 from django.core.exceptions import BadRequest, SuspiciousOperation
 
-from oauthcore import client_address, clients, errors
+from oauthcore import client_address, errors
 from oauthcore.conf import oauth_settings
+from oauthcore.server import client_auth
 
 logger = logging.getLogger(__name__)
 PREFIX = "oauthcore:ratelimit:"
@@ -88,7 +89,7 @@ def client_id_of(request) -> str | None:
     header = request.META.get("HTTP_AUTHORIZATION")
     if header is not None:
         try:
-            return clients.basic_credentials(header)[0]
+            return client_auth.basic_credentials(header)[0]
         except errors.OAuthError:
             return None
     if request.content_type != "application/x-www-form-urlencoded":
@@ -146,7 +147,7 @@ def _is_guess(error: errors.OAuthError, client_id: str | None) -> bool:
         return True
     if not isinstance(error, errors.InvalidGrant):
         return False
-    client = clients.find(client_id)
+    client = client_auth.find(client_id)
     return client is None or client.is_public
 
 

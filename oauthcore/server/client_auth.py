@@ -103,8 +103,8 @@ def forget(**kwargs: Any) -> None:
 def connect() -> None:
     """Forget remembered clients, here at once and everywhere else, when a client changes."""
     generation.connect(Client)
-    post_save.connect(forget, sender=Client, dispatch_uid="oauthcore.clients.saved")
-    post_delete.connect(forget, sender=Client, dispatch_uid="oauthcore.clients.deleted")
+    post_save.connect(forget, sender=Client, dispatch_uid="oauthcore.server.client_auth.saved")
+    post_delete.connect(forget, sender=Client, dispatch_uid="oauthcore.server.client_auth.deleted")
 
 
 def verify(client: Client | None, secret: str | None, *, basic: bool) -> Client:

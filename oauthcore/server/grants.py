@@ -16,10 +16,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from oauthcore import crypto, errors, id_tokens, pkce, revocation, scopes, signals, tokens
+from oauthcore import crypto, errors, scopes, signals
 from oauthcore.adapter import get_adapter
 from oauthcore.conf import oauth_settings
 from oauthcore.models import AuthorizationCode, Client, RefreshToken
+from oauthcore.oidc import id_tokens
+from oauthcore.server import issuance, pkce, revocation
 
 Params = dict[str, str]
 
@@ -31,7 +33,7 @@ def _required(params: Params, name: str) -> str:
     return value
 
 
-def _response(access: tokens.IssuedToken, refresh: str | None = None) -> dict[str, Any]:
+def _response(access: issuance.IssuedToken, refresh: str | None = None) -> dict[str, Any]:
     """Return the body of a successful token response (RFC 6749 5.1)."""
     body = {
         "access_token": access.value,
@@ -62,7 +64,7 @@ def refresh_lifetime(client: Client) -> timedelta:
 
 
 def add_to_family(
-    family_id: uuid.UUID, *, access: tokens.IssuedToken, now: datetime, **fields
+    family_id: uuid.UUID, *, access: issuance.IssuedToken, now: datetime, **fields
 ) -> str:
     """Store a new refresh token of a family with the access token issued with it; return it raw."""
     raw = crypto.new_token()
@@ -75,15 +77,6 @@ def add_to_family(
         **fields,
     )
     return raw
-
-
-def revoke_family(family_id: uuid.UUID, *, now: datetime | None = None) -> None:
-    """Revoke every refresh token of a family and deny-list its access tokens (RFC 9700 4.14.2)."""
-    now = now or timezone.now()
-    family = RefreshToken.objects.family(family_id)
-    while family.filter(revoked_at__isnull=True).update(revoked_at=now):
-        pass  # again: a rotation committing meanwhile may have added a member
-    revocation.deny(family.values_list("access_token_jti", "access_token_expires_at"), now=now)
 
 
 # authorization_code
@@ -123,7 +116,7 @@ def _redeem(client: Client, code: AuthorizationCode, now: datetime) -> dict[str,
     """
     family_id = uuid.uuid4()
     grant = {"client": client, "user": code.user, "auth_time": code.auth_time}
-    access = tokens.issue(**grant, scope=code.scope.split(), now=now)
+    access = issuance.issue(**grant, scope=code.scope.split(), now=now)
     with transaction.atomic():
         claimed = AuthorizationCode.objects.filter(pk=code.pk, used_at__isnull=True).update(
             used_at=now,
@@ -150,7 +143,7 @@ def _revoke_code_tokens(code: AuthorizationCode, now: datetime) -> None:
     """Revoke the tokens a replayed code was exchanged for (RFC 6749 4.1.2)."""
     code.refresh_from_db(fields=["family_id", "access_token_jti", "access_token_expires_at"])
     if code.family_id:
-        revoke_family(code.family_id, now=now)
+        revocation.revoke_family(code.family_id, now=now)
     revocation.deny([(code.access_token_jti, code.access_token_expires_at)], now=now)
 
 
@@ -186,7 +179,7 @@ def _find_refresh_token(client: Client, raw: str, now: datetime) -> RefreshToken
     if token.revoked_at is not None:
         raise errors.InvalidGrant("The refresh token was revoked.")
     if token.rotated_at is not None:
-        revoke_family(token.family_id, now=now)
+        revocation.revoke_family(token.family_id, now=now)
         signals.refresh_token_reused.send(
             Client, client=client, user=token.user, family_id=token.family_id
         )
@@ -203,7 +196,7 @@ def _rotate(client: Client, token: RefreshToken, scope: list[str], now: datetime
     As in ``_redeem``, the access token is signed before the transaction takes its write lock.
     """
     grant = {"client": client, "user": token.user, "auth_time": token.auth_time}
-    access = tokens.issue(**grant, scope=scope, now=now)
+    access = issuance.issue(**grant, scope=scope, now=now)
     with transaction.atomic():
         live = RefreshToken.objects.live().filter(pk=token.pk)
         if not live.update(rotated_at=now):
@@ -228,7 +221,7 @@ def refresh(client: Client, params: Params, *, now: datetime | None = None) -> d
     scope = scopes.narrow(scopes.parse(params.get("scope")), granted)
     if body := _rotate(client, token, scope, now):
         return body
-    revoke_family(token.family_id, now=now)
+    revocation.revoke_family(token.family_id, now=now)
     signals.refresh_token_reused.send(
         Client, client=client, user=token.user, family_id=token.family_id
     )
@@ -245,7 +238,7 @@ def client_credentials(
     if client.is_public:
         raise errors.UnauthorizedClient("A public client cannot use client_credentials.")
     scope = scopes.for_client(scopes.parse(params.get("scope")), client)
-    access = tokens.issue(client=client, scope=scope, now=now)
+    access = issuance.issue(client=client, scope=scope, now=now)
     issued = {"client": client, "user": None, "scopes": scope, "jti": access.jti, "family_id": None}
     signals.token_issued.send(Client, **issued, grant_type=Client.GrantType.CLIENT_CREDENTIALS)
     return _response(access)

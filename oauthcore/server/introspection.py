@@ -15,10 +15,12 @@ from typing import Any
 
 from django.utils import timezone
 
-from oauthcore import clients, errors, revocation, tokens
+from oauthcore import errors
 from oauthcore.adapter import get_adapter
 from oauthcore.conf import oauth_settings
 from oauthcore.models import Client, RefreshToken
+from oauthcore.resource_server import access_tokens, denylist
+from oauthcore.server import client_auth
 
 ACCESS_TOKEN = "access_token"
 REFRESH_TOKEN = "refresh_token"
@@ -49,14 +51,14 @@ def _claimed_client_id(raw: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def find_access_token(raw: str) -> tuple[Client, tokens.AccessToken] | None:
+def find_access_token(raw: str) -> tuple[Client, access_tokens.AccessToken] | None:
     """Return the active client and the valid access token ``raw`` (revoked or not), or None."""
     client_id = _claimed_client_id(raw)
-    client = clients.find(client_id)
+    client = client_auth.find(client_id)
     if client is None:
         return None
     try:
-        token = tokens.decode(raw, audience=client.token_audience())
+        token = access_tokens.decode(raw, audience=client.token_audience())
     except (errors.InvalidToken, RecursionError):  # a deeply nested JSON header
         return None
     return client, token
@@ -69,17 +71,17 @@ def find_refresh_token(raw: str) -> RefreshToken | None:
     return next(iter(RefreshToken.objects.by_value(raw).select_related("client", "user")[:1]), None)
 
 
-def _user_of(token: tokens.AccessToken):
+def _user_of(token: access_tokens.AccessToken):
     """Return the active user an access token acts for, None for a client token, else False."""
     if token.is_client_token:
         return None
     return get_adapter().get_user_by_subject(subject=token.subject) or False
 
 
-def _describe_access(token: tokens.AccessToken) -> dict[str, Any]:
+def _describe_access(token: access_tokens.AccessToken) -> dict[str, Any]:
     """Return the RFC 7662 2.2 response for an access token, inactive if revoked or user gone."""
     user = _user_of(token)
-    if user is False or revocation.is_token_denied(token.claims):
+    if user is False or denylist.is_token_denied(token.claims):
         return inactive()
     names = ("scope", "client_id", "sub", "exp", "iat", "nbf", "aud", "iss", "jti")
     body = {"active": True, **{name: token.claims[name] for name in names if name in token.claims}}

@@ -18,13 +18,13 @@ from django.core import signing
 
 SESSION_KEY = "oauthcore.auth_time"  # epoch seconds of this session's last sign-in
 MARKER_PARAM = "oauthcore_reauth"  # added to the authorization request sent to the login page
-MARKER_SALT = "oauthcore.logins.reauth"
+MARKER_SALT = "oauthcore.logins.reauth"  # unchanged by the move: signed values stay valid
 MARKER_MAX_AGE = 600  # seconds the login page may take
 
 
 def connect() -> None:
     """Record the time of every sign-in in its session."""
-    user_logged_in.connect(record, dispatch_uid="oauthcore.logins.record")
+    user_logged_in.connect(record, dispatch_uid="oauthcore.oidc.logins.record")
 
 
 def record(sender, request=None, user=None, **kwargs) -> None:

@@ -13,8 +13,9 @@ from collections.abc import Collection
 
 from django.db import DatabaseError
 
-from oauthcore import errors, revocation, tokens
+from oauthcore import errors
 from oauthcore.conf import oauth_settings
+from oauthcore.resource_server import access_tokens, denylist
 
 logger = logging.getLogger("oauthcore")
 
@@ -48,15 +49,15 @@ def token_from_header(value: str | None) -> str | None:
     return token
 
 
-def validate(raw: str, *, audience: str | None = None) -> tokens.AccessToken:
+def validate(raw: str, *, audience: str | None = None) -> access_tokens.AccessToken:
     """Validate a bearer access token: signature and claims (RFC 9068 4), then the deny-list.
 
     When the database cannot tell what changed (keys, revocations), the answer is 503: the
     check fails closed, and a database outage is not a 500.
     """
     try:
-        token = tokens.decode(raw, audience=audience)
-        denied = oauth_settings.CHECK_REVOKED_TOKENS and revocation.is_token_denied(token.claims)
+        token = access_tokens.decode(raw, audience=audience)
+        denied = oauth_settings.CHECK_REVOKED_TOKENS and denylist.is_token_denied(token.claims)
     except DatabaseError as e:
         logger.exception("Database error while checking an access token.")
         raise errors.TemporarilyUnavailable("The service is temporarily unavailable.") from e
@@ -65,7 +66,7 @@ def validate(raw: str, *, audience: str | None = None) -> tokens.AccessToken:
     return token
 
 
-def require(token: tokens.AccessToken, needed: Collection[str]) -> None:
+def require(token: access_tokens.AccessToken, needed: Collection[str]) -> None:
     """Raise ``InsufficientScope`` unless ``token`` holds every scope in ``needed`` (RFC 6750 3.1)."""
     if not token.scopes.issuperset(needed):
         raise errors.InsufficientScope(

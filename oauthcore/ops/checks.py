@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -14,21 +13,10 @@ from django.utils.module_loading import import_string
 
 from oauthcore import client_address, scopes
 from oauthcore.conf import DEFAULTS, oauth_settings
+from oauthcore.hosts import is_loopback_host, is_secure_url
 
 ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
 MIN_HS256_SECRET_LENGTH = 32
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """Tell whether ``host`` is localhost or a loopback IP address (RFC 8252 8.3)."""
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _settings_errors() -> list:
@@ -65,14 +53,6 @@ def _issuer_errors() -> list:
             id="oauthcore.E003",
         )
     ]
-
-
-def is_secure_url(url: str | None) -> bool:
-    """Tell whether ``url`` is https with a host, or http on a loopback host (development)."""
-    parts = urlsplit(url or "")
-    if parts.scheme == "http":
-        return is_loopback_host(parts.hostname)
-    return parts.scheme == "https" and bool(parts.hostname)
 
 
 def _jwks_url_errors() -> list:

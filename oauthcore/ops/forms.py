@@ -1,4 +1,4 @@
-"""Admin forms: a client edited as checkboxes and lines, validated by ``oauthcore.registration``."""
+"""Admin forms: a client edited as checkboxes and lines, validated by ``oauthcore.server.registration``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from datetime import timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from oauthcore import crypto, registration, scopes
+from oauthcore import crypto, scopes
 from oauthcore.errors import InvalidClientMetadata
 from oauthcore.models import Client, SigningKey
+from oauthcore.server import registration
 
 
 class RedirectURIsField(forms.CharField):

@@ -7,8 +7,8 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from oauthcore import crypto, errors, scopes, signals
-from oauthcore.checks import is_loopback_host
 from oauthcore.errors import InvalidClientMetadata, InvalidRedirectUri
+from oauthcore.hosts import is_loopback_host
 from oauthcore.models import Client
 
 # RFC 8252 7.1: a private-use scheme is a reverse domain name, so it contains a dot.

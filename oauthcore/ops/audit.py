@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from oauthcore import request_context, signals
+from oauthcore import signals
 from oauthcore.conf import oauth_settings
+from oauthcore.ops import request_context
 
 EVENTS = (
     "token_issued",
@@ -92,5 +93,5 @@ def connect() -> None:
     """Connect the audit receivers (called once from ``AppConfig.ready()``)."""
     for event in EVENTS:
         getattr(signals, event).connect(
-            _receiver(event), weak=False, dispatch_uid=f"oauthcore.audit.{event}"
+            _receiver(event), weak=False, dispatch_uid=f"oauthcore.ops.audit.{event}"
         )

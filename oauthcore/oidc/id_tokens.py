@@ -17,9 +17,10 @@ from typing import Any
 import jwt
 from django.utils import timezone
 
-from oauthcore import errors, keys
+from oauthcore import errors
 from oauthcore.adapter import get_adapter
 from oauthcore.conf import oauth_settings
+from oauthcore.jose import keyring
 
 ID_TOKEN_TYPE = "JWT"
 SESSION_KEY = "oauthcore_sid"
@@ -62,7 +63,7 @@ def issue(
     now: datetime | None = None,
 ) -> str:
     """Sign an ID token for ``user`` signed in to ``client`` (OIDC Core 2, 3.1.3.3, 12.2)."""
-    key = keys.signing_key()
+    key = keyring.signing_key()
     iat = int((now or timezone.now()).timestamp())
     claims: dict[str, Any] = {
         "iss": oauth_settings.ISSUER,
@@ -93,7 +94,7 @@ def decode_hint(raw: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(raw)
         kid = header.get("kid")
-        key = keys.find(kid) if isinstance(kid, str) else None
+        key = keyring.find(kid) if isinstance(kid, str) else None
         if key is None or header.get("typ") != ID_TOKEN_TYPE:
             raise invalid
         return jwt.decode(

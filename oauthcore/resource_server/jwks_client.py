@@ -20,9 +20,9 @@ from typing import Any
 import jwt
 from django.core.signals import setting_changed
 
-from oauthcore.checks import is_secure_url
 from oauthcore.conf import oauth_settings
-from oauthcore.keys import Key
+from oauthcore.hosts import is_secure_url
+from oauthcore.jose.keys import Key
 
 logger = logging.getLogger(__name__)
 

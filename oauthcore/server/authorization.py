@@ -14,9 +14,10 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
-from oauthcore import adapter, clients, crypto, errors, pkce, redirect_uris, scopes, signals
+from oauthcore import adapter, crypto, errors, scopes, signals
 from oauthcore.conf import oauth_settings
 from oauthcore.models import AuthorizationCode, Client, Consent
+from oauthcore.server import client_auth, pkce, redirect_uris
 
 Params = dict[str, list[str]]
 
@@ -28,7 +29,7 @@ MAX_NONCE_LENGTH = 255
 MAX_LOGIN_HINT_LENGTH = 255
 MAX_AGE_DIGITS = re.compile(r"[0-9]{1,10}")
 PROMPTS = frozenset({"none", "login", "consent"})
-CONSENT_SALT = "oauthcore.authorization.consent"
+CONSENT_SALT = "oauthcore.authorization.consent"  # unchanged by the move: forms stay valid
 CONSENT_MAX_AGE = 600  # seconds a consent form stays valid
 
 
@@ -81,7 +82,7 @@ def find_target(params: Params) -> Target:
 def _find_client(client_id: str | None) -> Client:
     """Return the active client named ``client_id`` (RFC 6749 2.2)."""
     valid = client_id and len(client_id) <= MAX_CLIENT_ID_LENGTH and VSCHAR.fullmatch(client_id)
-    client = clients.find(client_id) if valid else None
+    client = client_auth.find(client_id) if valid else None
     if client is None:
         raise errors.InvalidClient("Unknown or inactive client.")
     return client

@@ -1,0 +1,1 @@
+"""Operations: system checks, audit rows, structured logs, and what the admin runs."""
