@@ -16,9 +16,18 @@ from oauthcore import crypto, signals
 from oauthcore.conf import oauth_settings
 
 
+def _one(queryset):
+    """Return the one row of ``queryset`` or None: [:1], not first(), which adds an ORDER BY."""
+    return next(iter(queryset[:1]), None)
+
+
 class ClientQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
+
+    def lookup(self, client_id: str) -> Client | None:
+        """Return the client named ``client_id`` in this queryset, or None (one query)."""
+        return _one(self.filter(client_id=client_id))
 
 
 class Client(models.Model):
@@ -164,6 +173,10 @@ class GrantQuerySet(models.QuerySet):
     def by_value(self, raw: str):
         return self.filter(token_hash=crypto.hash_token(raw))
 
+    def lookup(self, raw: str, *related: str):
+        """Return the row whose hash is the hash of the raw value ``raw``, or None (one query)."""
+        return _one(self.by_value(raw).select_related(*related))
+
     def expired(self, now: datetime | None = None):
         return self.filter(expires_at__lte=now or timezone.now())
 
@@ -253,6 +266,12 @@ class RefreshToken(models.Model):
         return f"refresh token of family {self.family_id}"
 
 
+class ConsentQuerySet(models.QuerySet):
+    def lookup(self, *, user, client) -> Consent | None:
+        """Return what ``user`` granted ``client``, or None (one query)."""
+        return _one(self.filter(user=user, client=client))
+
+
 class Consent(models.Model):
     """The scopes a user granted a client; the consent screen asks only for what is new."""
 
@@ -263,6 +282,8 @@ class Consent(models.Model):
     scopes = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ConsentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("consent")

@@ -187,7 +187,7 @@ def consent_needed(request: AuthorizationRequest, user) -> tuple[list[str], list
         return names, []
     if "consent" in request.prompt:
         return [], names
-    consent = Consent.objects.filter(user=user, client=client).first()
+    consent = Consent.objects.lookup(user=user, client=client)
     known = set(consent.scopes) if consent else set()
     return [n for n in names if n in known], [n for n in names if n not in known]
 

@@ -69,8 +69,7 @@ def credentials(request, params: dict[str, str]) -> tuple[str | None, str | None
 
 
 def _read(client_id: str) -> Client | None:
-    # [:1], not first(): client_id is unique, and ORDER BY costs the ORM ~25% more per call.
-    return next(iter(Client.objects.active().filter(client_id=client_id)[:1]), None)
+    return Client.objects.active().lookup(client_id)
 
 
 def find(client_id: str | None) -> Client | None:

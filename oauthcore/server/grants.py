@@ -85,7 +85,7 @@ def add_to_family(
 def _find_code(client: Client, params: Params) -> AuthorizationCode:
     """Return the code of the request if it was issued to ``client`` for this redirect_uri."""
     raw = _required(params, "code")
-    code = next(iter(AuthorizationCode.objects.by_value(raw).select_related("user")[:1]), None)
+    code = AuthorizationCode.objects.lookup(raw, "user")
     if code is None or code.client_id != client.pk:
         raise errors.InvalidGrant("The authorization code is invalid.")
     _check_redirect_uri(client, code, params.get("redirect_uri"))
@@ -173,7 +173,7 @@ def _is_idle(token: RefreshToken, now: datetime) -> bool:
 
 def _find_refresh_token(client: Client, raw: str, now: datetime) -> RefreshToken:
     """Return the live refresh token ``raw`` of ``client``; reuse of a rotated one revokes."""
-    token = next(iter(RefreshToken.objects.by_value(raw).select_related("user")[:1]), None)
+    token = RefreshToken.objects.lookup(raw, "user")
     if token is None or token.client_id != client.pk:
         raise errors.InvalidGrant("The refresh token is invalid.")
     if token.revoked_at is not None:

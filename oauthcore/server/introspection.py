@@ -68,7 +68,7 @@ def find_refresh_token(raw: str) -> RefreshToken | None:
     """Return the refresh token ``raw`` in any state, with its client and user, or None."""
     if not raw or len(raw) > oauth_settings.MAX_TOKEN_LENGTH:
         return None
-    return next(iter(RefreshToken.objects.by_value(raw).select_related("client", "user")[:1]), None)
+    return RefreshToken.objects.lookup(raw, "client", "user")
 
 
 def _user_of(token: access_tokens.AccessToken):

@@ -129,7 +129,7 @@ def revoke_user_client(user, client, *, now: datetime | None = None) -> list[str
     """
     now = now or timezone.now()
     with transaction.atomic():
-        consent = Consent.objects.filter(user=user, client=client).first()
+        consent = Consent.objects.lookup(user=user, client=client)
         if consent is not None:
             consent.withdrawn = True  # revoked here, with signals: not again by _consent_deleted
             consent.delete()
