@@ -208,12 +208,20 @@ class Load:
                 self.client_tokens.append(token)
 
     def api(self) -> None:
-        with self.lock:
-            token = random.choice(self.client_tokens) if self.client_tokens else None
-        if token is not None and random.random() < 0.5:
+        token = None
+        if random.random() < 0.5:
+            with self.lock:  # taken out while in use, so revoke() cannot pick it meanwhile
+                if self.client_tokens:
+                    i = random.randrange(len(self.client_tokens))
+                    token = self.client_tokens.pop(i)
+        if token is not None:
             headers = {"Authorization": f"Bearer {token}"}
             url = f"{self.server()}/api/publish/"
-            self.timed("api", "POST", url, 201, headers=headers, data={"content": "load"})
+            try:
+                self.timed("api", "POST", url, 201, headers=headers, data={"content": "load"})
+            finally:
+                with self.lock:
+                    self.client_tokens.append(token)
             return
         family = self.families.get()
         try:
