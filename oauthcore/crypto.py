@@ -1,7 +1,12 @@
-"""Secrets we hand out, and how we store them: random values, SHA-256 hashes, constant-time compares.
+"""Secrets we hand out, and how we store them: random values, named hashes, constant-time compares.
 
 Every value made here carries 256 bits from ``secrets``, so a fast hash is the right storage:
 a password KDF would only slow the token endpoint (see docs/security.md).
+
+A stored hash names its algorithm, ``sha256$<hex>``, as Django's password hashers write
+``algorithm$...``: a new algorithm can be registered and made preferred, and values stored under
+an older one still verify (and are upgraded on use where the raw value is at hand). A value
+without ``$`` was stored before hashes named their algorithm: it is SHA-256 hex.
 """
 
 from __future__ import annotations
@@ -9,8 +14,65 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 
 TOKEN_BYTES = 32
+SEPARATOR = "$"
+MAX_STORED_LENGTH = 128  # the max_length of the hash columns (models.py)
+
+
+@dataclass(frozen=True)
+class Hasher:
+    """One way to store a secret: ``digest`` maps its bytes to a hex string; ``algorithm`` names it."""
+
+    algorithm: str
+    digest: Callable[[bytes], str]
+
+    def encode(self, raw: str) -> str:
+        """Return the stored form of ``raw``: ``<algorithm>$<digest>``."""
+        return f"{self.algorithm}{SEPARATOR}{self.digest(_bytes(raw))}"
+
+
+def _bytes(raw: str) -> bytes:
+    return raw.encode("utf-8", "surrogatepass")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+SHA256 = Hasher("sha256", _sha256)
+# Values stored before hashes named their algorithm (bare hex) were made by this one.
+LEGACY = SHA256
+# Every algorithm a stored value may name. The first stores new values; the others only verify.
+HASHERS: list[Hasher] = [SHA256]
+
+
+def register_hasher(hasher: Hasher, *, preferred: bool = False) -> None:
+    """Add ``hasher`` to the registry (replacing one of the same name); ``preferred`` stores with it.
+
+    Raise ``ValueError`` if what it stores would not fit the hash columns.
+    """
+    if SEPARATOR in hasher.algorithm or len(hasher.encode("")) > MAX_STORED_LENGTH:
+        raise ValueError(f"Hasher {hasher.algorithm!r} cannot be stored in the hash columns.")
+    unregister_hasher(hasher.algorithm)
+    HASHERS.insert(0 if preferred else len(HASHERS), hasher)
+
+
+def unregister_hasher(algorithm: str) -> None:
+    """Remove the hasher named ``algorithm``: values stored under it no longer verify."""
+    HASHERS[:] = [hasher for hasher in HASHERS if hasher.algorithm != algorithm]
+
+
+def get_hasher(algorithm: str) -> Hasher | None:
+    """Return the registered hasher named ``algorithm``, or None."""
+    return next((hasher for hasher in HASHERS if hasher.algorithm == algorithm), None)
+
+
+def preferred_hasher() -> Hasher:
+    """Return the hasher new values are stored with."""
+    return HASHERS[0]
 
 
 def new_token() -> str:
@@ -24,12 +86,36 @@ def new_client_id() -> str:
 
 
 def hash_token(raw: str) -> str:
-    """Return the hex SHA-256 of a bearer secret, the only form we store."""
-    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+    """Return the stored form of a bearer secret (``sha256$<hex>``), the only form we store."""
+    return preferred_hasher().encode(raw)
+
+
+def stored_forms(raw: str) -> list[str]:
+    """Return every value ``raw`` may be stored as: one per registered hasher, and the legacy hex.
+
+    A lookup by hash filters on all of them (``token_hash__in``): still one query.
+    """
+    return [hasher.encode(raw) for hasher in HASHERS] + [LEGACY.digest(_bytes(raw))]
+
+
+def _parse(stored: str) -> tuple[Hasher | None, str]:
+    algorithm, separator, digest = stored.partition(SEPARATOR)
+    if not separator:
+        return LEGACY, stored
+    return get_hasher(algorithm), digest
 
 
 def matches(raw: str, stored_hash: str) -> bool:
-    """Tell, in constant time, whether ``raw`` hashes to ``stored_hash``."""
+    """Tell, in constant time, whether ``raw`` hashes to ``stored_hash`` under its algorithm."""
     if not stored_hash:
         return False
-    return hmac.compare_digest(hash_token(raw), stored_hash)
+    hasher, digest = _parse(stored_hash)
+    if hasher is None:  # an algorithm no longer (or not yet) registered
+        return False
+    return hmac.compare_digest(hasher.digest(_bytes(raw)), digest)
+
+
+def needs_upgrade(stored_hash: str) -> bool:
+    """Tell whether ``stored_hash`` was made by another hasher than the preferred one."""
+    prefix = preferred_hasher().algorithm + SEPARATOR
+    return bool(stored_hash) and not stored_hash.startswith(prefix)

@@ -1,4 +1,4 @@
-"""What the authorization server stores. Bearer secrets are stored as SHA-256 hashes only."""
+"""What the authorization server stores. Bearer secrets are stored as hashes naming their algorithm."""
 
 from __future__ import annotations
 
@@ -47,8 +47,9 @@ class Client(models.Model):
     client_type = models.CharField(
         _("client type"), max_length=20, choices=ClientType.choices, default=ClientType.CONFIDENTIAL
     )
-    secret_hash = models.CharField(_("secret hash"), max_length=64, blank=True, editable=False)
-    previous_secret_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # ``<algorithm>$<digest>`` (crypto.py); room for a longer algorithm than sha256.
+    secret_hash = models.CharField(_("secret hash"), max_length=128, blank=True, editable=False)
+    previous_secret_hash = models.CharField(max_length=128, blank=True, editable=False)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     redirect_uris = models.JSONField(
         _("redirect URIs"), default=list, blank=True, help_text=_("Matched exactly.")
@@ -156,11 +157,33 @@ class Client(models.Model):
         return raw
 
     def check_secret(self, raw: str, *, now: datetime | None = None) -> bool:
-        """Tell, in constant time, whether ``raw`` is this client's current (or rolling) secret."""
+        """Tell, in constant time, whether ``raw`` is this client's current (or rolling) secret.
+
+        A secret that matches a hash stored under an older algorithm is stored again under the
+        preferred one (``upgrade_secret_hash``).
+        """
         current = crypto.matches(raw, self.secret_hash)
         previous = crypto.matches(raw, self.previous_secret_hash)
         expires = self.previous_secret_expires_at
-        return current or (previous and expires is not None and (now or timezone.now()) < expires)
+        rolling = previous and expires is not None and (now or timezone.now()) < expires
+        if current or rolling:
+            self.upgrade_secret_hash("secret_hash" if current else "previous_secret_hash", raw)
+        return current or rolling
+
+    def upgrade_secret_hash(self, field: str, raw: str) -> bool:
+        """Store ``raw`` again in ``field`` under the preferred algorithm if it names an older one.
+
+        One conditional UPDATE, only then: a secret rotated meanwhile is never overwritten.
+        Return whether the row changed.
+        """
+        stored = getattr(self, field)
+        if self.pk is None or not crypto.needs_upgrade(stored):
+            return False
+        upgraded = crypto.hash_token(raw)
+        if not Client.objects.filter(pk=self.pk, **{field: stored}).update(**{field: upgraded}):
+            return False
+        setattr(self, field, upgraded)
+        return True
 
     def token_lifetime(self) -> timedelta:
         return self.access_token_lifetime or oauth_settings.ACCESS_TOKEN_LIFETIME
@@ -171,7 +194,8 @@ class Client(models.Model):
 
 class GrantQuerySet(models.QuerySet):
     def by_value(self, raw: str):
-        return self.filter(token_hash=crypto.hash_token(raw))
+        """Rows whose hash is the hash of ``raw`` under any registered algorithm (or legacy hex)."""
+        return self.filter(token_hash__in=crypto.stored_forms(raw))
 
     def lookup(self, raw: str, *related: str):
         """Return the row whose hash is the hash of the raw value ``raw``, or None (one query)."""
@@ -190,7 +214,7 @@ class AuthorizationCodeQuerySet(GrantQuerySet):
 class AuthorizationCode(models.Model):
     """A one-time code (RFC 6749 4.1.2) bound to client, user, redirect URI, scope and PKCE."""
 
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=128, unique=True)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     redirect_uri = models.TextField(
@@ -240,7 +264,7 @@ class RefreshTokenQuerySet(GrantQuerySet):
 class RefreshToken(models.Model):
     """One refresh token of a rotation family; a used one is kept to detect reuse (RFC 9700 4.14)."""
 
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=128, unique=True)
     family_id = models.UUIDField(default=uuid.uuid4, db_index=True)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

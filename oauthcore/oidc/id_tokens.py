@@ -23,6 +23,12 @@ from oauthcore.conf import oauth_settings
 from oauthcore.jose import keyring
 
 ID_TOKEN_TYPE = "JWT"
+# Claims the protocol sets (OIDC Core 2, 3.1.3.6; Front-Channel Logout 3): an adapter's
+# ``get_id_token_claims`` may not replace them.
+PROTOCOL_CLAIMS = frozenset(
+    {"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce", "acr", "amr", "azp"}
+    | {"at_hash", "c_hash", "s_hash", "sid", "client_id", "scope", "cnf"}
+)
 SESSION_KEY = "oauthcore_sid"
 # OIDC Core 3.1.3.6: the hash of the alg's signature; Ed25519 signs with SHA-512 (OpenID
 # Connect issue 1125, the practice of Keycloak, zitadel/oidc, openidconnect-rs).
@@ -57,17 +63,24 @@ def issue(
     client,
     user,
     access_token: str,
+    scope: list[str] | None = None,
     auth_time: datetime | None = None,
     nonce: str = "",
     sid: str = "",
     now: datetime | None = None,
 ) -> str:
-    """Sign an ID token for ``user`` signed in to ``client`` (OIDC Core 2, 3.1.3.3, 12.2)."""
+    """Sign an ID token for ``user`` signed in to ``client`` (OIDC Core 2, 3.1.3.3, 12.2).
+
+    ``scope`` is what the access token grants; the adapter's ``get_id_token_claims`` adds claims.
+    """
+    adapter = get_adapter()
     key = keyring.signing_key()
     iat = int((now or timezone.now()).timestamp())
-    claims: dict[str, Any] = {
+    extra = adapter.get_id_token_claims(client=client, user=user, scopes=list(scope or []))
+    claims = {name: value for name, value in extra.items() if name not in PROTOCOL_CLAIMS}
+    claims |= {
         "iss": oauth_settings.ISSUER,
-        "sub": get_adapter().get_subject(user=user),
+        "sub": adapter.get_subject(user=user, client=client),
         "aud": client.client_id,
         "exp": iat + int(oauth_settings.ID_TOKEN_LIFETIME.total_seconds()),
         "iat": iat,

@@ -11,7 +11,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
-from oauthcore import client_address, scopes
+from oauthcore import adapter, client_address, scopes
 from oauthcore.conf import DEFAULTS, oauth_settings
 from oauthcore.hosts import is_loopback_host, is_secure_url
 
@@ -149,6 +149,25 @@ def check_settings(app_configs=None, **kwargs) -> list:
     if found:
         return found
     return _issuer_errors() + _jwks_url_errors() + _key_errors() + _other_errors()
+
+
+@register(Tags.compatibility, "oauthcore")
+def check_adapter(app_configs=None, **kwargs) -> list:
+    """Name the adapter hooks written without ``**kwargs`` (called with fewer arguments)."""
+    try:
+        cls = oauth_settings.get_adapter_class()
+    except ImportError:  # oauthcore.E008
+        return []
+    return [
+        Warning(
+            f"{cls.__qualname__}.{hook}() takes no **kwargs: it gets only the arguments it names.",
+            hint="Add **kwargs (and client=None where the hook gets a client) so new context "
+            "reaches it; see docs/adapter.md.",
+            obj=cls,
+            id="oauthcore.W003",
+        )
+        for hook in adapter.legacy_hooks(cls)
+    ]
 
 
 def cache_error() -> str | None:

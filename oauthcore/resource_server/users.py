@@ -48,7 +48,9 @@ class TokenUser:
 
 
 def _load(token: AccessToken, on_missing: Callable[[], Exception]):
-    user = get_adapter().get_user_by_subject(subject=token.subject)
+    # The resource server has no client rows: only the token's client_id names the client.
+    adapter = get_adapter()
+    user = adapter.get_user_by_subject(subject=token.subject, client_id=token.client_id)
     if user is None:
         raise on_missing()
     return user

@@ -26,7 +26,8 @@ from oauthcore.conf import oauth_settings
 from oauthcore.models import Client
 
 MAX_CLIENT_ID_LENGTH = 100  # Client.client_id max_length
-# The hash of no real secret: checked against for an unknown client so it costs the same work.
+# The hash of no real secret (under the preferred algorithm when this module was loaded): checked
+# against for an unknown client so it costs the same work.
 UNKNOWN_CLIENT_HASH = crypto.hash_token("oauthcore: no such client")
 MAX_REMEMBERED = 1000
 # client_id -> (generation, monotonic time read, the client as read)
@@ -115,8 +116,11 @@ def verify(client: Client | None, secret: str | None, *, basic: bool) -> Client:
         if secret is not None or basic:
             raise failure(basic=basic)  # a public client has no secret to present
         return client
+    stored = client.secret_hash, client.previous_secret_hash
     if not secret or not client.check_secret(secret):
         raise failure(basic=basic)
+    if (client.secret_hash, client.previous_secret_hash) != stored:
+        generation.bump()  # stored under a newer algorithm now: every process reads it afresh
     return client
 
 

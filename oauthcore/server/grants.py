@@ -49,7 +49,8 @@ def _response(access: issuance.IssuedToken, refresh: str | None = None) -> dict[
 def _with_id_token(body: dict[str, Any], grant: dict[str, Any], **fields) -> dict[str, Any]:
     """Add an ID token when ``openid`` was granted (OIDC Core 3.1.3.3, 12.2)."""
     if "openid" in body["scope"].split():
-        body["id_token"] = id_tokens.issue(**grant, access_token=body["access_token"], **fields)
+        granted = {"access_token": body["access_token"], "scope": body["scope"].split()}
+        body["id_token"] = id_tokens.issue(**grant, **granted, **fields)
     return body
 
 

@@ -71,16 +71,20 @@ def find_refresh_token(raw: str) -> RefreshToken | None:
     return RefreshToken.objects.lookup(raw, "client", "user")
 
 
-def _user_of(token: access_tokens.AccessToken):
+def _user_of(owner: Client, token: access_tokens.AccessToken):
     """Return the active user an access token acts for, None for a client token, else False."""
     if token.is_client_token:
         return None
-    return get_adapter().get_user_by_subject(subject=token.subject) or False
+    adapter = get_adapter()
+    found = adapter.get_user_by_subject(
+        subject=token.subject, client=owner, client_id=owner.client_id
+    )
+    return found or False
 
 
-def _describe_access(token: access_tokens.AccessToken) -> dict[str, Any]:
+def _describe_access(owner: Client, token: access_tokens.AccessToken) -> dict[str, Any]:
     """Return the RFC 7662 2.2 response for an access token, inactive if revoked or user gone."""
-    user = _user_of(token)
+    user = _user_of(owner, token)
     if user is False or denylist.is_token_denied(token.claims):
         return inactive()
     names = ("scope", "client_id", "sub", "exp", "iat", "nbf", "aud", "iss", "jti")
@@ -116,7 +120,7 @@ def _describe_refresh(token: RefreshToken, now: datetime) -> dict[str, Any]:
         "active": True,
         "scope": token.scope,
         "client_id": token.client.client_id,
-        "sub": get_adapter().get_subject(user=token.user),
+        "sub": get_adapter().get_subject(user=token.user, client=token.client),
         "username": token.user.get_username(),
         "token_type": REFRESH_TOKEN,
         "exp": int(expires_at(token).timestamp()),
@@ -141,7 +145,7 @@ def introspect(
     for kind in lookup_order(hint):
         if kind == ACCESS_TOKEN and (found := find_access_token(raw)):
             owner, token = found
-            return _describe_access(token) if _may_see(caller, owner) else inactive()
+            return _describe_access(owner, token) if _may_see(caller, owner) else inactive()
         if kind == REFRESH_TOKEN and (refresh := find_refresh_token(raw)):
             return (
                 _describe_refresh(refresh, now) if _may_see(caller, refresh.client) else inactive()

@@ -53,7 +53,7 @@ def issue(
     claims = {name: value for name, value in extra.items() if name not in REGISTERED_CLAIMS}
     claims.update(
         iss=oauth_settings.ISSUER,
-        sub=adapter.get_subject(user=user) if user is not None else client.client_id,
+        sub=adapter.get_subject(user=user, client=client) if user is not None else client.client_id,
         aud=client.token_audience(),
         exp=exp,
         iat=iat,

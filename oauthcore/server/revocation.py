@@ -79,7 +79,7 @@ def revoke_token(client, raw: str, *, hint: str | None = None, now: datetime | N
             owner, token = found
             if owner.pk == client.pk:
                 revoke_access_token(token.claims, now=now)
-                user = None if token.is_client_token else _subject_user(token.subject)
+                user = None if token.is_client_token else _subject_user(token.subject, client)
                 _revoked(client, user, jti=token.jti)
             return
         if kind == introspection.REFRESH_TOKEN and (
@@ -91,8 +91,9 @@ def revoke_token(client, raw: str, *, hint: str | None = None, now: datetime | N
             return
 
 
-def _subject_user(subject: str):
-    return get_adapter().get_user_by_subject(subject=subject)
+def _subject_user(subject: str, client: Client):
+    adapter = get_adapter()
+    return adapter.get_user_by_subject(subject=subject, client=client, client_id=client.client_id)
 
 
 def _revoke_refresh_tokens(rows, now: datetime) -> set[uuid.UUID]:

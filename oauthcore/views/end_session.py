@@ -68,7 +68,8 @@ def is_current_session(request, logout_request: LogoutRequest) -> bool:
     hint, sid = logout_request.hint, request.session.get(id_tokens.SESSION_KEY)
     if not (hint and sid and hint.get("sid") == sid and request.user.is_authenticated):
         return False
-    return hint.get("sub") == adapter.get_adapter().get_subject(user=request.user)
+    hooks = adapter.get_adapter()
+    return hint.get("sub") == hooks.get_subject(user=request.user, client=logout_request.client)
 
 
 @method_decorator(login_not_required, name="dispatch")  # signed in or not, users land here

@@ -72,10 +72,13 @@ class UserInfoView(View):
     def claims(self, token) -> dict:
         """Return ``sub`` and the claims the token's scopes release (OIDC Core 5.3.2, 5.4)."""
         hooks = adapter.get_adapter()
-        user = None if token.is_client_token else hooks.get_user_by_subject(subject=token.subject)
+        context = {"client": client_auth.find(token.client_id), "client_id": token.client_id}
+        user = None
+        if not token.is_client_token:
+            user = hooks.get_user_by_subject(subject=token.subject, **context)
         if user is None:
             raise errors.InvalidToken("The access token names no user.")
-        claims = hooks.get_userinfo_claims(user=user, scopes=sorted(token.scopes))
+        claims = hooks.get_userinfo_claims(user=user, scopes=sorted(token.scopes), **context)
         return {**claims, "sub": token.subject}
 
     def allow_origin(self, request, response, token):
