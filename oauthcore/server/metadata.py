@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 
 from oauthcore.conf import oauth_settings
 from oauthcore.jose import keyring
-from oauthcore.models import Client
+from oauthcore.server import grants
 
 ENDPOINTS = {
     "authorization_endpoint": "oauthcore:authorize",
@@ -71,7 +71,7 @@ def document() -> dict:
         "scopes_supported": list(oauth_settings.SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": list(Client.GrantType.values),
+        "grant_types_supported": grants.supported(),
         "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": True,

@@ -10,6 +10,7 @@ from oauthcore import crypto, errors, scopes, signals
 from oauthcore.errors import InvalidClientMetadata, InvalidRedirectUri
 from oauthcore.hosts import is_loopback_host
 from oauthcore.models import Client
+from oauthcore.server import grants
 
 # RFC 8252 7.1: a private-use scheme is a reverse domain name, so it contains a dot.
 PRIVATE_USE_SCHEME = re.compile(r"[a-z][a-z0-9+\-]*(\.[a-z0-9+\-]+)+")
@@ -88,10 +89,10 @@ def validate(
     post_logout_redirect_uris: list[str] | None = None,
 ) -> None:
     """Raise ``InvalidClientMetadata`` unless these settings make a usable, safe client."""
-    if unknown := [g for g in grant_types if g not in Client.GrantType.values]:
+    supported = grants.supported()
+    if unknown := [g for g in grant_types if g not in supported]:
         raise InvalidClientMetadata(
-            f"Unknown grant type: {' '.join(unknown)} "
-            f"(choose from {', '.join(Client.GrantType.values)})."
+            f"Unknown grant type: {' '.join(unknown)} (choose from {', '.join(supported)})."
         )
     if not grant_types:
         raise InvalidClientMetadata("A client needs at least one grant type.")
