@@ -138,6 +138,10 @@ class ClientForm(forms.ModelForm):
             self.add_error("default_scopes", _("Not allowed: %s.") % " ".join(extra))
         if self.errors:
             return data
+        if "client_type" in self.changed_data and (
+            "token_endpoint_auth_method" not in self.changed_data
+        ):
+            data["token_endpoint_auth_method"] = ""  # the new type's default, not the old type's
         try:
             registration.validate(
                 client_type=data["client_type"],

@@ -87,3 +87,14 @@ def test_the_admin_refuses_none_for_a_confidential_client(admin_client):
     assert response.status_code == HTTPStatus.OK
     assert "confidential client never does" in response.content.decode()
     assert not Client.objects.exists()
+
+
+def test_switching_the_type_in_the_admin_switches_the_default_method(admin_client, public_client):
+    url = reverse("admin:oauthcore_client_change", args=[public_client.pk])
+    data = form(name="Now confidential", token_endpoint_auth_method="none")  # as the page shows
+    data["grant_types"] = ["authorization_code"]
+    data["redirect_uris"] = "https://app.example.com/callback"
+    assert admin_client.post(url, data).status_code == HTTPStatus.OK  # the new secret's page
+    public_client.refresh_from_db()
+    assert not public_client.is_public
+    assert public_client.token_endpoint_auth_method == "client_secret_basic"
