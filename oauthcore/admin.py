@@ -44,12 +44,23 @@ class PageMixin:
 class ClientAdmin(PageMixin, admin.ModelAdmin):
     form = forms.ClientForm
     list_display = ("name", "client_id", "client_type", "grant_list", "is_active", "created_at")
-    list_filter = ("client_type", "is_active")
+    list_filter = ("client_type", "token_endpoint_auth_method", "is_active")
     search_fields = ("name", "client_id")
     readonly_fields = ("secret_status", "deactivated_at", "created_at", "updated_at")
     actions = ["rotate_secret_action", admin_actions.deactivate_and_revoke]
     fieldsets = [
-        (None, {"fields": ["name", "client_id", "client_type", "secret_status"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "client_id",
+                    "client_type",
+                    "token_endpoint_auth_method",
+                    "secret_status",
+                ]
+            },
+        ),
         (_("Status"), {"fields": ["is_active", "deactivated_at"]}),
         (
             _("Authorization"),

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.db.models import Q
@@ -42,10 +43,26 @@ class Client(models.Model):
         REFRESH_TOKEN = "refresh_token", _("Refresh token")
         CLIENT_CREDENTIALS = "client_credentials", _("Client credentials")
 
+    class TokenEndpointAuthMethod(models.TextChoices):
+        """How a client authenticates at the token endpoint (RFC 7591 2)."""
+
+        CLIENT_SECRET_BASIC = "client_secret_basic", _("Client secret, HTTP Basic")
+        CLIENT_SECRET_POST = "client_secret_post", _("Client secret, in the form")
+        NONE = "none", _("None (public client)")
+
     client_id = models.CharField(_("client ID"), max_length=100, unique=True)
     name = models.CharField(_("name"), max_length=200, help_text=_("Shown on the consent screen."))
     client_type = models.CharField(
         _("client type"), max_length=20, choices=ClientType.choices, default=ClientType.CONFIDENTIAL
+    )
+    token_endpoint_auth_method = models.CharField(
+        _("token endpoint authentication method"),
+        max_length=40,
+        choices=TokenEndpointAuthMethod.choices,
+        blank=True,
+        help_text=_(
+            "Public clients use none; confidential ones a secret. Empty: the default for the type."
+        ),
     )
     # ``<algorithm>$<digest>`` (crypto.py); room for a longer algorithm than sha256.
     secret_hash = models.CharField(_("secret hash"), max_length=128, blank=True, editable=False)
@@ -109,6 +126,7 @@ class Client(models.Model):
         the conditional UPDATE detects the switch once, even with concurrent saves. A queryset ``update()``
         bypasses this: use ``save()`` or the admin.
         """
+        self.match_auth_method()
         now = timezone.now()
         with transaction.atomic():
             switched = bool(self.pk and not self.is_active) and (
@@ -121,6 +139,24 @@ class Client(models.Model):
             super().save(*args, **kwargs)
             if switched:
                 self._withdraw_grants(now, by=getattr(self, "_deactivated_by", None))
+
+    def clean(self) -> None:
+        self.match_auth_method()
+
+    def match_auth_method(self) -> None:
+        """Fill an empty ``token_endpoint_auth_method`` from the client type, or check it fits.
+
+        A public client authenticates with ``none``; a confidential one never does (RFC 6749 2.1).
+        """
+        none = self.TokenEndpointAuthMethod.NONE
+        if not self.token_endpoint_auth_method:
+            basic = self.TokenEndpointAuthMethod.CLIENT_SECRET_BASIC
+            self.token_endpoint_auth_method = none if self.is_public else basic
+        elif self.is_public != (self.token_endpoint_auth_method == none):
+            message = _(
+                "A public client authenticates with none, a confidential client never does."
+            )
+            raise ValidationError({"token_endpoint_auth_method": message})
 
     def _withdraw_grants(self, now: datetime, *, by=None) -> None:
         """Revoke the refresh tokens and spend the codes of a client just switched inactive.

@@ -90,6 +90,7 @@ class ClientForm(forms.ModelForm):
             "name",
             "client_id",
             "client_type",
+            "token_endpoint_auth_method",
             "grant_types",
             "redirect_uris",
             "post_logout_redirect_uris",
@@ -110,6 +111,10 @@ class ClientForm(forms.ModelForm):
         choices = scope_choices(list(dict.fromkeys(stored)))
         self.fields["allowed_scopes"].choices = choices
         self.fields["default_scopes"].choices = choices
+        self.fields["token_endpoint_auth_method"].choices = [
+            ("", _("The default for the client type")),
+            *Client.TokenEndpointAuthMethod.choices,
+        ]
         if self.instance.pk:
             self.fields["client_id"].disabled = True
             self.fields["client_id"].help_text = ""
@@ -133,9 +138,14 @@ class ClientForm(forms.ModelForm):
             self.add_error("default_scopes", _("Not allowed: %s.") % " ".join(extra))
         if self.errors:
             return data
+        if "client_type" in self.changed_data and (
+            "token_endpoint_auth_method" not in self.changed_data
+        ):
+            data["token_endpoint_auth_method"] = ""  # the new type's default, not the old type's
         try:
             registration.validate(
                 client_type=data["client_type"],
+                token_endpoint_auth_method=data.get("token_endpoint_auth_method") or "",
                 grant_types=data["grant_types"],
                 redirect_uris=data["redirect_uris"],
                 scope_names=allowed,

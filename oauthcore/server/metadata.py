@@ -8,7 +8,7 @@ from django.urls import NoReverseMatch, reverse
 
 from oauthcore.conf import oauth_settings
 from oauthcore.jose import keyring
-from oauthcore.models import Client
+from oauthcore.server import client_auth, grants
 
 ENDPOINTS = {
     "authorization_endpoint": "oauthcore:authorize",
@@ -19,7 +19,6 @@ ENDPOINTS = {
     "userinfo_endpoint": "oauthcore:userinfo",
     "end_session_endpoint": "oauthcore:end-session",
 }
-CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 # OIDC Core 2, 5.1: the ID token's claims and the standard claims the default adapter releases.
 CLAIMS_SUPPORTED = [
     *("iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid"),
@@ -71,8 +70,8 @@ def document() -> dict:
         "scopes_supported": list(oauth_settings.SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": list(Client.GrantType.values),
-        "token_endpoint_auth_methods_supported": CLIENT_AUTH_METHODS,
+        "grant_types_supported": grants.supported(),
+        "token_endpoint_auth_methods_supported": client_auth.supported(),
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": True,
         "subject_types_supported": ["public"],
@@ -80,7 +79,9 @@ def document() -> dict:
         **openid_metadata(),
     }
     if "revocation_endpoint" in urls:  # public clients revoke their own tokens (RFC 7009 2.1)
-        document["revocation_endpoint_auth_methods_supported"] = CLIENT_AUTH_METHODS
+        document["revocation_endpoint_auth_methods_supported"] = client_auth.supported()
     if "introspection_endpoint" in urls:  # callers must hold credentials (RFC 7662 2.1)
-        document["introspection_endpoint_auth_methods_supported"] = CLIENT_AUTH_METHODS[:2]
+        document["introspection_endpoint_auth_methods_supported"] = client_auth.supported(
+            authenticating=True
+        )
     return document

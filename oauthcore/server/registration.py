@@ -6,10 +6,13 @@ import ipaddress
 import re
 from urllib.parse import unquote, urlsplit
 
+from django.core.exceptions import ValidationError
+
 from oauthcore import crypto, errors, scopes, signals
 from oauthcore.errors import InvalidClientMetadata, InvalidRedirectUri
 from oauthcore.hosts import is_loopback_host
 from oauthcore.models import Client
+from oauthcore.server import client_auth, grants
 
 # RFC 8252 7.1: a private-use scheme is a reverse domain name, so it contains a dot.
 PRIVATE_USE_SCHEME = re.compile(r"[a-z][a-z0-9+\-]*(\.[a-z0-9+\-]+)+")
@@ -79,6 +82,27 @@ def validate_client_id(client_id: str) -> str:
     return client_id
 
 
+def validate_auth_method(client_type: str, method: str = "") -> str:
+    """Return the token endpoint auth method of a client of ``client_type`` (RFC 7591 2).
+
+    Empty means the default: ``none`` for a public client, ``client_secret_basic`` otherwise.
+    A public client authenticates with ``none``, a confidential client never does.
+    """
+    if method and method not in client_auth.METHODS:
+        raise InvalidClientMetadata(
+            f"Unknown token_endpoint_auth_method: {method} "
+            f"(choose from {', '.join(client_auth.supported())})."
+        )
+    client = Client(client_type=client_type, token_endpoint_auth_method=method)
+    try:
+        client.match_auth_method()
+    except ValidationError as e:
+        raise InvalidClientMetadata(
+            "A public client authenticates with none; a confidential client never does."
+        ) from e
+    return client.token_endpoint_auth_method
+
+
 def validate(
     *,
     client_type: str,
@@ -86,12 +110,14 @@ def validate(
     redirect_uris: list[str],
     scope_names: list[str],
     post_logout_redirect_uris: list[str] | None = None,
+    token_endpoint_auth_method: str = "",
 ) -> None:
     """Raise ``InvalidClientMetadata`` unless these settings make a usable, safe client."""
-    if unknown := [g for g in grant_types if g not in Client.GrantType.values]:
+    validate_auth_method(client_type, token_endpoint_auth_method)
+    supported = grants.supported()
+    if unknown := [g for g in grant_types if g not in supported]:
         raise InvalidClientMetadata(
-            f"Unknown grant type: {' '.join(unknown)} "
-            f"(choose from {', '.join(Client.GrantType.values)})."
+            f"Unknown grant type: {' '.join(unknown)} (choose from {', '.join(supported)})."
         )
     if not grant_types:
         raise InvalidClientMetadata("A client needs at least one grant type.")
@@ -120,8 +146,12 @@ def create_client(
     skip_consent: bool = False,
     can_introspect: bool = False,
     post_logout_redirect_uris: list[str] | None = None,
+    token_endpoint_auth_method: str = "",
 ) -> tuple[Client, str | None]:
-    """Validate and store a new client; return it with its secret (None for a public client)."""
+    """Validate and store a new client; return it with its secret (None for a public client).
+
+    ``token_endpoint_auth_method`` empty: ``none`` if public, else ``client_secret_basic``.
+    """
     client_type = Client.ClientType.PUBLIC if public else Client.ClientType.CONFIDENTIAL
     redirect_uris = list(dict.fromkeys(redirect_uris or []))
     grant_types = list(dict.fromkeys(grant_types))
@@ -136,6 +166,7 @@ def create_client(
         redirect_uris=redirect_uris,
         scope_names=scope_names,
         post_logout_redirect_uris=post_logout_redirect_uris,
+        token_endpoint_auth_method=token_endpoint_auth_method,
     )
     if not name.strip():
         raise InvalidClientMetadata("A client needs a name.")
@@ -146,6 +177,7 @@ def create_client(
         client_id=client_id,
         name=name.strip(),
         client_type=client_type,
+        token_endpoint_auth_method=validate_auth_method(client_type, token_endpoint_auth_method),
         grant_types=grant_types,
         redirect_uris=redirect_uris,
         post_logout_redirect_uris=post_logout_redirect_uris,

@@ -18,7 +18,7 @@ class IntrospectView(EndpointView):
     def post(self, request):
         params = self.form(request)
         client = client_auth.authenticate(request, params)
-        if client.is_public:
+        if not client_auth.proves_identity(client):
             raise errors.InvalidClient("Introspection requires a confidential client.")
         token = required_token(params)
         hint = params.get("token_type_hint")

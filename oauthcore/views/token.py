@@ -12,7 +12,7 @@ MAX_SIGNALLED_LENGTH = 100  # of a claimed client_id or grant_type in ``token_de
 
 def _claimed_client_id(request, params) -> str | None:
     try:
-        client_id = client_auth.credentials(request, params)[0]  # the secret is dropped here
+        client_id = client_auth.present(request, params).client_id  # the secret is dropped here
     except errors.OAuthError:
         return None
     return client_id[:MAX_SIGNALLED_LENGTH] if client_id else None

@@ -5,6 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from oauthcore.errors import InvalidClientMetadata
+from oauthcore.models import Client
 from oauthcore.server import registration
 
 
@@ -13,7 +14,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--name", required=True)
-        parser.add_argument("--public", action="store_true", help="A client with no secret.")
+        parser.add_argument(
+            "--public", action="store_true", help="A client with no secret (method: none)."
+        )
+        parser.add_argument(
+            "--token-endpoint-auth-method",
+            choices=Client.TokenEndpointAuthMethod.values,
+            default="",
+            help="How the client authenticates (RFC 7591); default: none if --public, "
+            "else client_secret_basic.",
+        )
         parser.add_argument("--grant-types", nargs="+", required=True, metavar="GRANT_TYPE")
         parser.add_argument("--redirect-uris", nargs="+", default=[], metavar="URI")
         parser.add_argument(
@@ -45,6 +55,7 @@ class Command(BaseCommand):
                 skip_consent=options["skip_consent"],
                 can_introspect=options["can_introspect"],
                 post_logout_redirect_uris=options["post_logout_redirect_uris"],
+                token_endpoint_auth_method=options["token_endpoint_auth_method"],
             )
         except InvalidClientMetadata as e:
             raise CommandError(str(e)) from e
@@ -53,6 +64,7 @@ class Command(BaseCommand):
             "client_secret": secret,
             "name": client.name,
             "client_type": client.client_type,
+            "token_endpoint_auth_method": client.token_endpoint_auth_method,
             "grant_types": client.grant_types,
             "redirect_uris": client.redirect_uris,
             "post_logout_redirect_uris": client.post_logout_redirect_uris,

@@ -1,0 +1,64 @@
+"""Where an authorization request's answer may go: its client and redirect URI (RFC 6749 3.1.2).
+
+Errors found here are shown on the error page, never redirected (RFC 6749 4.1.2.1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oauthcore import errors
+from oauthcore.models import Client
+from oauthcore.server import client_auth, redirect_uris
+from oauthcore.server.authorization import params as parameters
+from oauthcore.server.authorization.params import Params
+
+MAX_CLIENT_ID_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where errors may be sent once client and redirect URI are verified (RFC 6749 4.1.2.1)."""
+
+    client: Client
+    redirect_uri: str
+    state: str | None
+    redirect_uri_sent: bool = True
+
+
+def find_target(params: Params) -> Target:
+    """Verify client_id and redirect_uri (RFC 6749 3.1.2.3); errors here must not redirect."""
+    client = _find_client(parameters.one(params, "client_id"))
+    sent = parameters.one(params, "redirect_uri")
+    redirect_uri = _find_redirect_uri(client, sent)
+    try:
+        state = parameters.state(params)
+    except errors.InvalidRequest:
+        state = None
+    return Target(client, redirect_uri, state, redirect_uri_sent=sent is not None)
+
+
+def _find_client(client_id: str | None) -> Client:
+    """Return the active client named ``client_id`` (RFC 6749 2.2)."""
+    valid = (
+        client_id
+        and len(client_id) <= MAX_CLIENT_ID_LENGTH
+        and parameters.VSCHAR.fullmatch(client_id)
+    )
+    client = client_auth.find(client_id) if valid else None
+    if client is None:
+        raise errors.InvalidClient("Unknown or inactive client.")
+    return client
+
+
+def _find_redirect_uri(client: Client, uri: str | None) -> str:
+    """Return the redirect URI to use: a registered one, character for character (RFC 6749
+    3.1.2.3, RFC 9700 2.1, 4.1.3); only a loopback IP URI's port may differ (RFC 8252 7.3)."""
+    registered = list(client.redirect_uris)
+    if uri is None:
+        if len(registered) != 1:
+            raise errors.InvalidRequest("redirect_uri is required for this client.")
+        return registered[0]
+    if any(redirect_uris.matches(uri, known) for known in registered):
+        return uri
+    raise errors.InvalidRequest("This redirect_uri is not registered for the client.")
