@@ -10,7 +10,7 @@ from django.urls import reverse
 from oauthcore.adapter import Adapter
 from oauthcore.models import AuthorizationCode
 from tests import factories
-from tests.factories import basic_auth, post_token, redeem
+from tests.protocol import basic_auth, post_token, redeem
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from oauthcore import signals
 from oauthcore.models import AuthorizationCode, Client, Consent, RefreshToken
 from tests import factories
-from tests.factories import basic_auth, post_token, redeem
+from tests.protocol import redeem, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +47,7 @@ def api_status(http, access_token):
 
 
 def refresh_status(http, app, refresh_token):
-    data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    return post_token(http, data, **basic_auth(app.client_id)).status_code
+    return refresh(http, app, refresh_token).status_code
 
 
 def test_revoke_access_action_ends_what_the_user_gave(
@@ -109,8 +108,7 @@ def test_consents_filter_by_user_and_show_live_grants(admin_client, client_app, 
     assert "Live refresh-token families: 1." in detail
     refreshed = RefreshToken.objects.get().created_at.strftime("%Y")
     assert "Tokens last issued: " in detail and refreshed in detail
-    data = {"grant_type": "refresh_token", "refresh_token": issued["refresh_token"]}
-    post_token(admin_client, data, **basic_auth(client_app.client_id))
+    refresh(admin_client, client_app, issued["refresh_token"])
     assert "Live refresh-token families: 1." in admin_client.get(url).content.decode()
     bob_url = reverse("admin:oauthcore_consent_change", args=[bobs.pk])
     bob_page = admin_client.get(bob_url).content.decode()

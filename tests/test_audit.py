@@ -13,7 +13,7 @@ from oauthcore.jose import keyring
 from oauthcore.models import AuditEvent, Client
 from oauthcore.resource_server import access_tokens
 from tests import factories
-from tests.factories import basic_auth, post_token, redeem
+from tests.protocol import basic_auth, post_token, redeem
 
 pytestmark = pytest.mark.django_db
 

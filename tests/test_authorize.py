@@ -1,23 +1,19 @@
 """The authorization request (RFC 6749 4.1.1): what is refused, and how (error page or redirect)."""
 
 from http import HTTPStatus
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.urls import reverse
 
 from oauthcore.models import AuthorizationCode
-from tests import factories
+from tests import factories, protocol
+from tests.protocol import authorization_request
 
 pytestmark = pytest.mark.django_db
 
 ISSUER = "http://testserver"
 CALLBACK = "https://app.example.com/callback"
-
-
-def authorize(http, params):
-    """GET the authorization endpoint with ``params`` (a dict or a list of pairs)."""
-    return http.get(reverse("oauthcore:authorize") + "?" + urlencode(params, doseq=True))
 
 
 def client_redirect(response, uri=CALLBACK):
@@ -53,14 +49,14 @@ def assert_redirect_error(response, error, state="xyz-state", uri=CALLBACK):
 )
 def test_unknown_client_gets_an_error_page(client, client_app, client_id):
     assert_error_page(
-        authorize(client, factories.authorize_params(client_app, client_id=client_id))
+        authorization_request(client, protocol.authorize_params(client_app, client_id=client_id))
     )
 
 
 def test_inactive_client_gets_an_error_page(client, client_app):
     client_app.is_active = False
     client_app.save()
-    assert_error_page(authorize(client, factories.authorize_params(client_app)))
+    assert_error_page(authorization_request(client, protocol.authorize_params(client_app)))
 
 
 @pytest.mark.parametrize(
@@ -81,26 +77,30 @@ def test_inactive_client_gets_an_error_page(client, client_app):
     ],
 )
 def test_unregistered_redirect_uri_gets_an_error_page(client, client_app, redirect_uri):
-    params = factories.authorize_params(client_app, redirect_uri=redirect_uri)
-    assert_error_page(authorize(client, params))
+    params = protocol.authorize_params(client_app, redirect_uri=redirect_uri)
+    assert_error_page(authorization_request(client, params))
 
 
 @pytest.mark.parametrize("name", ["client_id", "redirect_uri"])
 def test_repeated_client_id_or_redirect_uri_gets_an_error_page(client, client_app, name):
-    params = list(factories.authorize_params(client_app).items())
+    params = list(protocol.authorize_params(client_app).items())
     params.append((name, dict(params)[name]))
-    assert_error_page(authorize(client, params))
+    assert_error_page(authorization_request(client, params))
 
 
 def test_omitted_redirect_uri_with_several_registered_gets_an_error_page(client):
     app = factories.ClientFactory(redirect_uris=[CALLBACK, "https://app.example.com/other"])
-    assert_error_page(authorize(client, factories.authorize_params(app, redirect_uri=None)))
+    assert_error_page(
+        authorization_request(client, protocol.authorize_params(app, redirect_uri=None))
+    )
 
 
 def test_omitted_redirect_uri_uses_the_only_registered_one(client, client_app, user):
     client.force_login(user)
     factories.ConsentFactory(user=user, client=client_app, scopes=["read:profile", "read:email"])
-    response = authorize(client, factories.authorize_params(client_app, redirect_uri=None))
+    response = authorization_request(
+        client, protocol.authorize_params(client_app, redirect_uri=None)
+    )
     assert response["Location"].startswith(CALLBACK + "?")
     assert "code" in client_redirect(response)
     # The request named no redirect_uri, so the token request need not either (RFC 6749 4.1.3).
@@ -119,7 +119,7 @@ def test_omitted_redirect_uri_uses_the_only_registered_one(client, client_app, u
 def test_loopback_redirect_uri_may_change_port(client, user, registered, sent):
     app = factories.ClientFactory(redirect_uris=[registered], skip_consent=True)
     client.force_login(user)
-    response = authorize(client, factories.authorize_params(app, redirect_uri=sent))
+    response = authorization_request(client, protocol.authorize_params(app, redirect_uri=sent))
     assert "code" in client_redirect(response, sent.split("?")[0])
     assert AuthorizationCode.objects.get().redirect_uri == sent
 
@@ -139,7 +139,9 @@ def test_loopback_redirect_uri_may_change_port(client, user, registered, sent):
 )
 def test_port_may_change_only_on_loopback_ip_literals(client, registered, sent):
     app = factories.ClientFactory(redirect_uris=[registered])
-    assert_error_page(authorize(client, factories.authorize_params(app, redirect_uri=sent)))
+    assert_error_page(
+        authorization_request(client, protocol.authorize_params(app, redirect_uri=sent))
+    )
 
 
 # After that, errors go back to the client with error, error_description, state and iss.
@@ -147,7 +149,7 @@ def test_port_may_change_only_on_loopback_ip_literals(client, registered, sent):
 
 def test_client_without_the_code_grant_is_unauthorized(client):
     app = factories.ClientFactory(grant_types=["client_credentials"])
-    response = authorize(client, factories.authorize_params(app))
+    response = authorization_request(client, protocol.authorize_params(app))
     assert_redirect_error(response, "unauthorized_client")
 
 
@@ -163,41 +165,41 @@ def test_client_without_the_code_grant_is_unauthorized(client):
     ],
 )
 def test_only_response_type_code(client, client_app, response_type, error):
-    params = factories.authorize_params(client_app, response_type=response_type)
-    assert_redirect_error(authorize(client, params), error)
+    params = protocol.authorize_params(client_app, response_type=response_type)
+    assert_redirect_error(authorization_request(client, params), error)
 
 
 def test_response_mode_other_than_query_is_refused(client, client_app):
-    params = factories.authorize_params(client_app, response_mode="fragment")
-    assert_redirect_error(authorize(client, params), "invalid_request")
+    params = protocol.authorize_params(client_app, response_mode="fragment")
+    assert_redirect_error(authorization_request(client, params), "invalid_request")
 
 
 @pytest.mark.parametrize(
     "scope", ["unknown", "read:profile nope", "read:profile\tread:email", "read:profile  publish"]
 )
 def test_unregistered_or_malformed_scope_is_invalid(client, client_app, scope):
-    params = factories.authorize_params(client_app, scope=scope)
-    assert_redirect_error(authorize(client, params), "invalid_scope")
+    params = protocol.authorize_params(client_app, scope=scope)
+    assert_redirect_error(authorization_request(client, params), "invalid_scope")
 
 
 def test_scope_not_allowed_for_the_client_is_invalid(client):
     app = factories.ClientFactory(allowed_scopes=["read:profile"])
-    params = factories.authorize_params(app, scope="read:profile read:email")
-    assert_redirect_error(authorize(client, params), "invalid_scope")
+    params = protocol.authorize_params(app, scope="read:profile read:email")
+    assert_redirect_error(authorization_request(client, params), "invalid_scope")
 
 
 def test_no_scope_means_the_default_scopes(client, user):
     app = factories.ClientFactory(default_scopes=["read:email"], skip_consent=True)
     client.force_login(user)
-    response = authorize(client, factories.authorize_params(app, scope=None))
+    response = authorization_request(client, protocol.authorize_params(app, scope=None))
     assert "code" in client_redirect(response)
     assert AuthorizationCode.objects.get().scope == "read:email"
 
 
 @pytest.mark.parametrize("name", ["state", "scope", "response_type", "code_challenge", "nonce"])
 def test_any_repeated_parameter_is_invalid(client, client_app, name):
-    params = [*factories.authorize_params(client_app, nonce="n-1").items(), (name, "again")]
-    response = authorize(client, params)
+    params = [*protocol.authorize_params(client_app, nonce="n-1").items(), (name, "again")]
+    response = authorization_request(client, params)
     assert_redirect_error(
         response, "invalid_request", state=None if name == "state" else "xyz-state"
     )
@@ -214,7 +216,7 @@ def test_any_repeated_parameter_is_invalid(client, client_app, name):
     ],
 )
 def test_oversized_or_malformed_values_are_invalid(client, client_app, name, value):
-    response = authorize(client, factories.authorize_params(client_app, **{name: value}))
+    response = authorization_request(client, protocol.authorize_params(client_app, **{name: value}))
     assert_redirect_error(
         response, "invalid_request", state=None if name == "state" else "xyz-state"
     )
@@ -224,7 +226,9 @@ def test_longest_allowed_state_comes_back_unchanged(client, user):
     app = factories.ClientFactory(skip_consent=True)
     client.force_login(user)
     state = "~" + "s" * 1022 + " "
-    query = client_redirect(authorize(client, factories.authorize_params(app, state=state)))
+    query = client_redirect(
+        authorization_request(client, protocol.authorize_params(app, state=state))
+    )
     assert query["state"] == state
     assert query["code"]
 
@@ -247,7 +251,7 @@ def test_longest_allowed_state_comes_back_unchanged(client, user):
 @pytest.mark.parametrize("public", [True, False])
 def test_pkce_s256_is_required(client, overrides, error_fragment, public):
     app = factories.ClientFactory(public=public)
-    response = authorize(client, factories.authorize_params(app, **overrides))
+    response = authorization_request(client, protocol.authorize_params(app, **overrides))
     assert_redirect_error(response, "invalid_request")
     assert error_fragment in client_redirect(response)["error_description"]
 
@@ -256,22 +260,22 @@ def test_confidential_clients_may_skip_pkce_when_relaxed(client, user, settings)
     settings.OAUTHCORE = {**settings.OAUTHCORE, "PKCE_REQUIRED": False}
     app = factories.ClientFactory(skip_consent=True)
     client.force_login(user)
-    params = factories.authorize_params(app, code_challenge=None, code_challenge_method=None)
-    assert "code" in client_redirect(authorize(client, params))
+    params = protocol.authorize_params(app, code_challenge=None, code_challenge_method=None)
+    assert "code" in client_redirect(authorization_request(client, params))
     assert AuthorizationCode.objects.get().code_challenge == ""
 
 
 def test_public_clients_need_pkce_even_when_relaxed(client, settings):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "PKCE_REQUIRED": False}
     app = factories.ClientFactory(public=True)
-    params = factories.authorize_params(app, code_challenge=None, code_challenge_method=None)
-    assert_redirect_error(authorize(client, params), "invalid_request")
+    params = protocol.authorize_params(app, code_challenge=None, code_challenge_method=None)
+    assert_redirect_error(authorization_request(client, params), "invalid_request")
 
 
 @pytest.mark.parametrize("prompt", ["bogus", "none login", "none consent", "select_account"])
 def test_unknown_or_contradictory_prompt_is_invalid(client, client_app, prompt):
-    params = factories.authorize_params(client_app, prompt=prompt)
-    assert_redirect_error(authorize(client, params), "invalid_request")
+    params = protocol.authorize_params(client_app, prompt=prompt)
+    assert_redirect_error(authorization_request(client, params), "invalid_request")
 
 
 # Never a 500: garbage at every parameter, signed in or not.
@@ -298,8 +302,8 @@ def test_garbage_never_causes_a_server_error(client, client_app, user, name, val
     if signed_in:
         client.force_login(user)
     value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    params = factories.authorize_params(client_app, **{name: value})
-    response = authorize(client, params)
+    params = protocol.authorize_params(client_app, **{name: value})
+    response = authorization_request(client, params)
     assert response.status_code in (HTTPStatus.OK, HTTPStatus.FOUND, HTTPStatus.BAD_REQUEST)
     if response.status_code == HTTPStatus.FOUND:
         assert response["Location"].startswith((CALLBACK + "?", "/accounts/login/?next="))

@@ -10,7 +10,8 @@ from django.urls import reverse
 from oauthcore.adapter import Adapter
 from oauthcore.models import AuthorizationCode, Consent
 from oauthcore.oidc import logins
-from tests import browser, factories, oidc_flow
+from tests import browser, factories, oidc_flow, protocol
+from tests.protocol import authorization_request
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +22,6 @@ FORM = "application/x-www-form-urlencoded"
 class DenyAdapter(Adapter):
     def is_user_allowed(self, *, client, user):
         return False
-
-
-def authorize(http, params):
-    return http.get(reverse("oauthcore:authorize") + "?" + urlencode(params, doseq=True))
 
 
 def callback_query(response):
@@ -53,8 +50,8 @@ def sign_in(http, next_url, username="alice"):
 
 
 def test_anonymous_user_signs_in_and_comes_back_to_the_same_request(client, client_app, user):
-    params = factories.authorize_params(client_app)
-    next_url = login_next(authorize(client, params))
+    params = protocol.authorize_params(client_app)
+    next_url = login_next(authorization_request(client, params))
     assert dict(parse_qsl(urlsplit(next_url).query)) == params
     back = sign_in(client, next_url)
     assert back == next_url
@@ -64,7 +61,7 @@ def test_anonymous_user_signs_in_and_comes_back_to_the_same_request(client, clie
 
 
 def test_prompt_none_without_a_session_is_login_required(client, client_app):
-    response = authorize(client, factories.authorize_params(client_app, prompt="none"))
+    response = authorization_request(client, protocol.authorize_params(client_app, prompt="none"))
     query = callback_query(response)
     assert query["error"] == "login_required"
     assert query["state"] == "xyz-state"
@@ -72,7 +69,7 @@ def test_prompt_none_without_a_session_is_login_required(client, client_app):
 
 def test_prompt_none_without_consent_is_consent_required(client, client_app, user):
     client.force_login(user)
-    response = authorize(client, factories.authorize_params(client_app, prompt="none"))
+    response = authorization_request(client, protocol.authorize_params(client_app, prompt="none"))
     assert callback_query(response)["error"] == "consent_required"
     assert not AuthorizationCode.objects.exists()
 
@@ -80,15 +77,15 @@ def test_prompt_none_without_consent_is_consent_required(client, client_app, use
 def test_prompt_none_with_consent_answers_at_once(client, client_app, user):
     factories.ConsentFactory(user=user, client=client_app, scopes=["read:profile", "read:email"])
     client.force_login(user)
-    response = authorize(client, factories.authorize_params(client_app, prompt="none"))
+    response = authorization_request(client, protocol.authorize_params(client_app, prompt="none"))
     assert callback_query(response)["code"]
 
 
 @pytest.mark.parametrize("prompt", ["login", "login consent"])
 def test_prompt_login_forces_a_fresh_sign_in_without_looping(client, client_app, user, prompt):
     client.force_login(user)
-    params = factories.authorize_params(client_app, prompt=prompt)
-    next_url = login_next(authorize(client, params))
+    params = protocol.authorize_params(client_app, prompt=prompt)
+    next_url = login_next(authorization_request(client, params))
     assert SESSION_KEY in client.session  # still signed in until the new login succeeds
     next_query = dict(parse_qsl(urlsplit(next_url).query))
     assert next_query["prompt"] == prompt  # kept; the marker shows when the login was asked
@@ -104,7 +101,9 @@ def test_prompt_login_forces_a_fresh_sign_in_without_looping(client, client_app,
 def test_prompt_consent_shows_the_screen_even_with_consent(client, client_app, user):
     factories.ConsentFactory(user=user, client=client_app, scopes=["read:profile", "read:email"])
     client.force_login(user)
-    response = authorize(client, factories.authorize_params(client_app, prompt="consent"))
+    response = authorization_request(
+        client, protocol.authorize_params(client_app, prompt="consent")
+    )
     assert response.status_code == HTTPStatus.OK
     form = browser.form_with_button(response.content.decode(), "Allow")
     assert [v for n, v in form.fields if n == "scope"] == ["read:profile", "read:email"]
@@ -113,8 +112,8 @@ def test_prompt_consent_shows_the_screen_even_with_consent(client, client_app, u
 def test_remembered_consent_skips_the_screen(client, client_app, user):
     factories.ConsentFactory(user=user, client=client_app, scopes=["read:profile", "read:email"])
     client.force_login(user)
-    params = factories.authorize_params(client_app, scope="read:email")
-    query = callback_query(authorize(client, params))
+    params = protocol.authorize_params(client_app, scope="read:email")
+    query = callback_query(authorization_request(client, params))
     assert query["code"] and query["state"] == "xyz-state"
     assert AuthorizationCode.objects.get().scope == "read:email"
 
@@ -122,8 +121,8 @@ def test_remembered_consent_skips_the_screen(client, client_app, user):
 def test_new_scopes_ask_only_for_what_is_new(client, client_app, user):
     factories.ConsentFactory(user=user, client=client_app, scopes=["read:profile"])
     client.force_login(user)
-    params = factories.authorize_params(client_app, scope="read:profile read:contacts")
-    response = authorize(client, params)
+    params = protocol.authorize_params(client_app, scope="read:profile read:contacts")
+    response = authorization_request(client, params)
     assert response.status_code == HTTPStatus.OK
     page = response.content.decode()
     form = browser.form_with_button(page, "Allow")
@@ -139,8 +138,8 @@ def test_new_scopes_ask_only_for_what_is_new(client, client_app, user):
 def test_unticking_the_new_scope_when_others_are_granted_is_cancel(client, client_app, user):
     factories.ConsentFactory(user=user, client=client_app, scopes=["read:profile"])
     client.force_login(user)
-    params = factories.authorize_params(client_app, scope="read:profile read:contacts")
-    form = browser.form_with_button(authorize(client, params).content.decode(), "Allow")
+    params = protocol.authorize_params(client_app, scope="read:profile read:contacts")
+    form = browser.form_with_button(authorization_request(client, params).content.decode(), "Allow")
     data = [pair for pair in form.data("Allow") if pair[0] != "scope"]
     response = client.post(form.action, urlencode(data), content_type=FORM)
     assert callback_query(response)["error"] == "access_denied"
@@ -150,7 +149,7 @@ def test_unticking_the_new_scope_when_others_are_granted_is_cancel(client, clien
 def test_consent_is_per_client(client, client_app, user):
     factories.ConsentFactory(user=user, scopes=["read:profile", "read:email"])  # another client
     client.force_login(user)
-    response = authorize(client, factories.authorize_params(client_app))
+    response = authorization_request(client, protocol.authorize_params(client_app))
     assert response.status_code == HTTPStatus.OK
 
 
@@ -158,7 +157,7 @@ def test_skip_consent_clients_never_ask(client, user):
     app = factories.ClientFactory(skip_consent=True)
     client.force_login(user)
     for prompt in (None, "consent", "none"):
-        response = authorize(client, factories.authorize_params(app, prompt=prompt))
+        response = authorization_request(client, protocol.authorize_params(app, prompt=prompt))
         assert callback_query(response)["code"]
     assert AuthorizationCode.objects.count() == 3
     assert not Consent.objects.exists()
@@ -168,7 +167,7 @@ def test_skip_consent_clients_never_ask(client, user):
 def test_adapter_may_refuse_the_user(client, client_app, user, settings, prompt):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "ADAPTER": f"{__name__}.DenyAdapter"}
     client.force_login(user)
-    response = authorize(client, factories.authorize_params(client_app, prompt=prompt))
+    response = authorization_request(client, protocol.authorize_params(client_app, prompt=prompt))
     query = callback_query(response)
     assert query["error"] == "access_denied"
     assert query["state"] == "xyz-state"
@@ -177,7 +176,8 @@ def test_adapter_may_refuse_the_user(client, client_app, user, settings, prompt)
 def test_adapter_refusal_also_applies_to_the_decision(client, client_app, user, settings):
     client.force_login(user)
     form = browser.form_with_button(
-        authorize(client, factories.authorize_params(client_app)).content.decode(), "Allow"
+        authorization_request(client, protocol.authorize_params(client_app)).content.decode(),
+        "Allow",
     )
     settings.OAUTHCORE = {**settings.OAUTHCORE, "ADAPTER": f"{__name__}.DenyAdapter"}
     response = client.post(form.action, urlencode(form.data("Allow")), content_type=FORM)

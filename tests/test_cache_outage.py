@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from oauthcore import generation
 from oauthcore.resource_server import denylist
-from tests import factories
-from tests.factories import UNREACHABLE_REDIS, basic_auth, post_token, redeem
+from tests import protocol
+from tests.factories import UNREACHABLE_REDIS
+from tests.protocol import basic_auth, post_token, redeem
 
 pytestmark = pytest.mark.django_db(transaction=True)
 API = "/api/contacts/"
@@ -79,7 +80,7 @@ def test_authorize_serves_the_browser_without_counting(client, client_app, user,
     """Sign-in and consent do not depend on the cache (sessions live in the database)."""
     client.force_login(user)
     settings.CACHES = UNREACHABLE_REDIS
-    params = factories.authorize_params(client_app, scope="read:profile")
+    params = protocol.authorize_params(client_app, scope="read:profile")
     response = client.get(reverse("oauthcore:authorize") + "?" + urlencode(params))
     assert response.status_code == HTTPStatus.OK
     assert "Allow" in response.content.decode()

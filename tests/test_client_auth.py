@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from oauthcore import crypto
 from tests import factories
-from tests.factories import basic_auth, post_token
+from tests.protocol import basic_auth, post_token
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,8 @@ from django.db import transaction
 from oauthcore import generation
 from oauthcore.jose import keyring
 from oauthcore.models import Client
-from tests.factories import DEMO_SECRET, UNREACHABLE_REDIS, basic_auth, post_token
+from tests.factories import DEMO_SECRET, UNREACHABLE_REDIS
+from tests.protocol import basic_auth, post_token
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("keys_cached")]
 DUMMY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}

@@ -14,7 +14,7 @@ from oauthcore import generation, signals
 from oauthcore.models import AuthorizationCode, Client, RefreshToken
 from oauthcore.resource_server import denylist
 from tests import factories
-from tests.factories import basic_auth, post_token, redeem
+from tests.protocol import client_credentials, introspect, refresh, tokens_for
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +32,8 @@ def deactivated():
     signals.client_deactivated.disconnect(receiver)
 
 
-def issue(http, app, user):
-    response = redeem(http, app, user, scope="read:profile")
-    assert response.status_code == HTTPStatus.OK
-    return response.json()
-
-
 def machine_token(http, app):
-    data = {"grant_type": "client_credentials", "scope": "publish"}
-    response = post_token(http, data, **basic_auth(app.client_id))
+    response = client_credentials(http, app, scope="publish")
     assert response.status_code == HTTPStatus.OK
     return response.json()["access_token"]
 
@@ -55,16 +48,9 @@ def assert_refused(http, access_token):
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
 
 
-def introspect(http, resource_server, token):
-    ctype = "application/x-www-form-urlencoded"
-    url = reverse("oauthcore:introspect")
-    auth = basic_auth(resource_server.client_id)
-    return http.post(url, f"token={token}", content_type=ctype, **auth).json()
-
-
-def refresh(http, app, refresh_token):
-    data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    return post_token(http, data, **basic_auth(app.client_id))
+def described(http, resource_server, token):
+    """Return the introspection answer ``resource_server`` gets for ``token``."""
+    return introspect(http, resource_server, token).json()
 
 
 def change_form(app, *, active):
@@ -99,19 +85,17 @@ def wait_past_second_of(moment):
 def test_unticking_active_in_the_admin_refuses_every_token_at_once(
     admin_client, admin_user, client_app, user, deactivated
 ):
-    issued = [issue(admin_client, client_app, user) for _ in range(2)]
+    issued = [tokens_for(admin_client, client_app, user) for _ in range(2)]
     machine = machine_token(admin_client, client_app)
     other_app = factories.ClientFactory()
-    other = issue(admin_client, other_app, user)
+    other = tokens_for(admin_client, other_app, user)
     resource_server = factories.ClientFactory(can_introspect=True)
     code = factories.make_code(client_app, user)
     set_active(admin_client, client_app, False)
 
     for tokens in issued:
         assert_refused(admin_client, tokens["access_token"])
-        assert introspect(admin_client, resource_server, tokens["access_token"]) == {
-            "active": False
-        }
+        assert described(admin_client, resource_server, tokens["access_token"]) == {"active": False}
         assert refresh(admin_client, client_app, tokens["refresh_token"]).status_code == 401
     auth = {"HTTP_AUTHORIZATION": f"Bearer {machine}"}
     assert admin_client.post("/api/publish/", {"content": "x"}, **auth).status_code == 401
@@ -128,7 +112,7 @@ def test_unticking_active_in_the_admin_refuses_every_token_at_once(
 
 def test_the_admin_action_deactivates_and_revokes(admin_client, client_app, user, deactivated):
     second = factories.ClientFactory()
-    issued = {app.pk: issue(admin_client, app, user) for app in (client_app, second)}
+    issued = {app.pk: tokens_for(admin_client, app, user) for app in (client_app, second)}
     spare = factories.ClientFactory()
     response = admin_client.post(
         reverse("admin:oauthcore_client_changelist"),
@@ -155,7 +139,7 @@ def test_the_admin_action_deactivates_and_revokes(admin_client, client_app, user
 def test_saving_inactive_anywhere_refuses_tokens(
     client, client_app, user, update_fields, deactivated
 ):
-    issued = issue(client, client_app, user)
+    issued = tokens_for(client, client_app, user)
     app = Client.objects.get(pk=client_app.pk)
     app.is_active = False
     app.save(update_fields=update_fields)
@@ -167,7 +151,7 @@ def test_saving_inactive_anywhere_refuses_tokens(
 
 
 def test_reactivation_keeps_old_tokens_refused_and_new_ones_work(admin_client, client_app, user):
-    old = issue(admin_client, client_app, user)
+    old = tokens_for(admin_client, client_app, user)
     old_machine = machine_token(admin_client, client_app)
     resource_server = factories.ClientFactory(can_introspect=True)
     set_active(admin_client, client_app, False)
@@ -175,11 +159,11 @@ def test_reactivation_keeps_old_tokens_refused_and_new_ones_work(admin_client, c
     assert client_app.deactivated_at is not None  # kept: the cut-off for old tokens
     wait_past_second_of(client_app.deactivated_at)
 
-    new = issue(admin_client, client_app, user)
+    new = tokens_for(admin_client, client_app, user)
     assert profile(admin_client, new["access_token"]).status_code == HTTPStatus.OK
-    assert introspect(admin_client, resource_server, new["access_token"])["active"] is True
+    assert described(admin_client, resource_server, new["access_token"])["active"] is True
     assert_refused(admin_client, old["access_token"])
-    assert introspect(admin_client, resource_server, old["access_token"]) == {"active": False}
+    assert described(admin_client, resource_server, old["access_token"]) == {"active": False}
     auth = {"HTTP_AUTHORIZATION": f"Bearer {old_machine}"}
     assert admin_client.post("/api/publish/", {"content": "x"}, **auth).status_code == 401
     assert refresh(admin_client, client_app, old["refresh_token"]).status_code == 400
@@ -191,7 +175,7 @@ def test_a_second_deactivation_moves_the_cut_off(admin_client, client_app, user)
     first_cut = client_app.deactivated_at
     set_active(admin_client, client_app, True)
     wait_past_second_of(first_cut)
-    issued = issue(admin_client, client_app, user)
+    issued = tokens_for(admin_client, client_app, user)
     assert profile(admin_client, issued["access_token"]).status_code == HTTPStatus.OK
     set_active(admin_client, client_app, False)
     assert client_app.deactivated_at > first_cut
@@ -199,9 +183,9 @@ def test_a_second_deactivation_moves_the_cut_off(admin_client, client_app, user)
 
 
 def test_a_cleared_cache_changes_nothing(client, client_app, user):
-    issued = issue(client, client_app, user)
+    issued = tokens_for(client, client_app, user)
     active_app = factories.ClientFactory()
-    kept = issue(client, active_app, user)
+    kept = tokens_for(client, active_app, user)
     client_app.is_active = False
     client_app.save()
     caches["default"].clear()  # a restarted Redis, or evicted keys: the cache holds no part
@@ -212,7 +196,7 @@ def test_a_cleared_cache_changes_nothing(client, client_app, user):
 
 def test_a_deactivation_made_without_save_is_found_after_a_reload(client, client_app, user):
     """A queryset update() moves no generation: a process reading afresh still sees it."""
-    issued = issue(client, client_app, user)
+    issued = tokens_for(client, client_app, user)
     Client.objects.filter(pk=client_app.pk).update(deactivated_at=timezone.now())
     denylist.forget()  # a new process
     assert_refused(client, issued["access_token"])
@@ -222,7 +206,7 @@ def test_an_api_request_costs_no_cache_call_and_no_query(
     client, settings, client_app, user, monkeypatch, django_assert_max_num_queries
 ):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "KEY_CACHE_TTL": timedelta(hours=1)}
-    issued = issue(client, client_app, user)
+    issued = tokens_for(client, client_app, user)
     assert profile(client, issued["access_token"]).status_code == HTTPStatus.OK  # loads the list
     calls = []
     cache = caches["default"]

@@ -15,8 +15,8 @@ from django.utils import timezone
 from oauthcore.models import AuthorizationCode, Consent, RefreshToken, RevokedAccessToken
 from oauthcore.resource_server import access_tokens, denylist
 from oauthcore.views.connected_apps import ConnectedAppsView
-from tests import browser, factories
-from tests.factories import basic_auth, post_token, redeem
+from tests import browser, factories, protocol
+from tests.protocol import basic_auth, post_token, redeem, refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -53,11 +53,6 @@ def submit(http, form):
 
 def api(http, access_token):
     return http.get("/api/profile/", HTTP_AUTHORIZATION=f"Bearer {access_token}")
-
-
-def refresh(http, app, refresh_token):
-    data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    return post_token(http, data, **basic_auth(app.client_id))
 
 
 def test_anonymous_users_are_sent_to_the_login_page(client):
@@ -129,7 +124,7 @@ def test_revoke_access_withdraws_everything(signed_in, client_app, user):
 
 def test_after_revoking_the_app_must_ask_for_consent_again(signed_in, client_app, user):
     grant(signed_in, client_app, user)
-    params = factories.authorize_params(client_app)
+    params = protocol.authorize_params(client_app)
     authorize_url = reverse("oauthcore:authorize") + "?" + urlencode(params)
     assert signed_in.get(authorize_url).status_code == HTTPStatus.FOUND  # consent known
     submit(signed_in, revoke_form(signed_in, client_app))

@@ -14,15 +14,12 @@ from django.utils import timezone
 from oauthcore import crypto
 from oauthcore.models import AuthorizationCode, Consent
 from oauthcore.server import authorization
-from tests import browser, factories, oidc_flow
+from tests import browser, factories, oidc_flow, protocol
+from tests.protocol import authorization_request
 
 pytestmark = pytest.mark.django_db
 
 CALLBACK = "https://app.example.com/callback"
-
-
-def authorize(http, params):
-    return http.get(reverse("oauthcore:authorize") + "?" + urlencode(params, doseq=True))
 
 
 def callback_query(response):
@@ -34,7 +31,7 @@ def callback_query(response):
 
 def consent_form(http, client_app, **overrides):
     """Open the consent screen for a request of ``client_app``; return (response, form)."""
-    response = authorize(http, factories.authorize_params(client_app, **overrides))
+    response = authorization_request(http, protocol.authorize_params(client_app, **overrides))
     assert response.status_code == HTTPStatus.OK
     return response, browser.form_with_button(response.content.decode(), "Allow")
 
@@ -111,7 +108,7 @@ def test_allow_redirects_with_a_one_time_code(signed_in, client_app, user):
     assert code.user == user
     assert code.redirect_uri == CALLBACK
     assert code.scope == "read:profile read:email"
-    assert code.code_challenge == factories.authorize_params(client_app)["code_challenge"]
+    assert code.code_challenge == protocol.authorize_params(client_app)["code_challenge"]
     assert code.nonce == "n-0S6_WzA2Mj"
     assert code.auth_time == oidc_flow.session_auth_time(signed_in)  # this session's sign-in
     lifetime = code.expires_at - timezone.now()
@@ -248,6 +245,8 @@ def test_deactivated_client_after_the_screen_gets_an_error_page(signed_in, clien
 def test_each_code_is_new(signed_in, client_app):
     _, form = consent_form(signed_in, client_app)
     first = callback_query(submit(signed_in, form))["code"]
-    second = callback_query(authorize(signed_in, factories.authorize_params(client_app)))["code"]
+    second = callback_query(
+        authorization_request(signed_in, protocol.authorize_params(client_app))
+    )["code"]
     assert first != second
     assert AuthorizationCode.objects.count() == 2

@@ -89,7 +89,7 @@ def service_client(stack):
     return client["client_id"], client["client_secret"]
 
 
-def issue(server, auth):
+def request_token(server, auth):
     data = {"grant_type": "client_credentials", "scope": "publish"}
     return requests.post(f"{server}/oauth/token/", data=data, auth=auth, timeout=10)
 
@@ -121,7 +121,7 @@ class Watcher(threading.Thread):
 
     def run(self):
         while not self.done.is_set():
-            response = issue(self.stack.a, self.auth)
+            response = request_token(self.stack.a, self.auth)
             if response.status_code != HTTPStatus.OK:
                 self.failures.append(("issue", response.status_code, response.text))
                 continue
@@ -194,8 +194,8 @@ def test_client_secret_rotation_keeps_the_old_secret_for_a_while(stack):
     assert new != old
     time.sleep(SYNC_SECONDS)  # every process reads the client again within SYNC_INTERVAL
     for server in (stack.a, stack.b):  # both secrets work, on every server
-        assert issue(server, (client_id, old)).status_code == HTTPStatus.OK
-        assert issue(server, (client_id, new)).status_code == HTTPStatus.OK
+        assert request_token(server, (client_id, old)).status_code == HTTPStatus.OK
+        assert request_token(server, (client_id, new)).status_code == HTTPStatus.OK
 
 
 def test_settings_block_is_importable_with_key_files(stack, tmp_path):

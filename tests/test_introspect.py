@@ -13,11 +13,12 @@ from oauthcore.models import RefreshToken
 from oauthcore.resource_server import access_tokens
 from oauthcore.server import issuance
 from tests import factories
-from tests.factories import basic_auth, post_token, redeem
+from tests.protocol import basic_auth, client_credentials, introspect, refresh, revoke, tokens_for
 
 pytestmark = pytest.mark.django_db
 
 INACTIVE = {"active": False}
+SCOPE = "read:profile read:email"
 ACCESS_FIELDS = {"active", "scope", "client_id", "sub", "username", "token_type"} | {
     "exp",
     "iat",
@@ -28,15 +29,6 @@ ACCESS_FIELDS = {"active", "scope", "client_id", "sub", "username", "token_type"
 }
 
 
-def introspect(http, app, data, secret=factories.DEMO_SECRET, **extra):
-    """POST ``data`` to the introspection endpoint with ``app``'s client_secret_basic."""
-    if app is not None:
-        extra = {**basic_auth(app.client_id, secret), **extra}
-    ctype = "application/x-www-form-urlencoded"
-    url = reverse("oauthcore:introspect")
-    return http.post(url, urlencode(data), content_type=ctype, **extra)
-
-
 def answer(http, app, token, **data):
     response = introspect(http, app, {"token": token, **data})
     assert response.status_code == HTTPStatus.OK, response.content
@@ -45,20 +37,9 @@ def answer(http, app, token, **data):
     return response.json()
 
 
-def tokens_for(http, app, user, scope="read:profile read:email"):
-    response = redeem(http, app, user, scope=scope)
-    assert response.status_code == HTTPStatus.OK
-    return response.json()
-
-
-def use(http, app, refresh_token):
-    data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    return post_token(http, data, **basic_auth(app.client_id))
-
-
 @pytest.fixture
 def issued(client, client_app, user):
-    return tokens_for(client, client_app, user)
+    return tokens_for(client, client_app, user, SCOPE)
 
 
 @pytest.mark.parametrize("hint", [None, "access_token", "refresh_token", "other"])
@@ -97,8 +78,7 @@ def test_an_own_refresh_token_is_described(client, client_app, user, issued, hin
 
 
 def test_a_client_credentials_token_has_no_username(client, client_app):
-    data = {"grant_type": "client_credentials", "scope": "publish"}
-    token = post_token(client, data, **basic_auth(client_app.client_id)).json()["access_token"]
+    token = client_credentials(client, client_app, scope="publish").json()["access_token"]
     body = answer(client, client_app, token)
     assert body["active"] is True
     assert body["sub"] == client_app.client_id
@@ -108,7 +88,7 @@ def test_a_client_credentials_token_has_no_username(client, client_app):
 
 def test_a_token_for_a_clients_own_audience_is_active(client, user):
     app = factories.ClientFactory(audience="https://api.example.com")
-    body = answer(client, app, tokens_for(client, app, user)["access_token"])
+    body = answer(client, app, tokens_for(client, app, user, SCOPE)["access_token"])
     assert body["active"] is True
     assert body["aud"] == "https://api.example.com"
 
@@ -126,12 +106,8 @@ def test_a_resource_server_may_introspect_any_token(client, client_app, issued, 
     assert body["client_id"] == client_app.client_id
 
 
-def _revoke(http, app, token):
-    url = reverse("oauthcore:revoke")
-    ctype = "application/x-www-form-urlencoded"
-    body = urlencode({"token": token})
-    response = http.post(url, body, content_type=ctype, **basic_auth(app.client_id))
-    assert response.status_code == HTTPStatus.OK
+def revoke_ok(http, app, token):
+    assert revoke(http, app, token).status_code == HTTPStatus.OK
 
 
 def deep_header_token(client_id):
@@ -161,14 +137,14 @@ def test_an_expired_access_token_is_inactive(client, client_app, user):
 
 @pytest.mark.parametrize("kind", ["access_token", "refresh_token"])
 def test_a_revoked_token_is_inactive(client, client_app, issued, kind):
-    _revoke(client, client_app, issued[kind])
+    revoke_ok(client, client_app, issued[kind])
     assert answer(client, client_app, issued["access_token"]) == INACTIVE
     if kind == "refresh_token":
         assert answer(client, client_app, issued["refresh_token"]) == INACTIVE
 
 
 def test_a_rotated_refresh_token_is_inactive_its_successor_active(client, client_app, issued):
-    successor = use(client, client_app, issued["refresh_token"]).json()
+    successor = refresh(client, client_app, issued["refresh_token"]).json()
     assert answer(client, client_app, issued["refresh_token"]) == INACTIVE
     assert answer(client, client_app, successor["refresh_token"])["active"] is True
     # The access token issued before the rotation lives until it expires.
@@ -205,7 +181,7 @@ def test_tokens_of_an_inactive_user_are_inactive(client, client_app, user, issue
 
 def test_public_clients_are_refused(client, user):
     app = factories.ClientFactory(public=True)
-    issued = tokens_for(client, app, user)
+    issued = tokens_for(client, app, user, SCOPE)
     data = {"token": issued["access_token"], "client_id": app.client_id}
     response = introspect(client, None, data)
     assert response.status_code == HTTPStatus.UNAUTHORIZED
@@ -265,7 +241,7 @@ def test_bad_requests_never_fail_leak_or_change_anything(
     elif response["Content-Type"] == "application/json":
         assert "active" not in response.json()
     assert not RefreshToken.objects.filter(revoked_at__isnull=False).exists()
-    assert use(client, client_app, issued["refresh_token"]).status_code == HTTPStatus.OK
+    assert refresh(client, client_app, issued["refresh_token"]).status_code == HTTPStatus.OK
 
 
 @pytest.mark.parametrize("method", ["get", "put", "delete"])

@@ -19,7 +19,7 @@ from oauthcore.server import issuance
 pytestmark = pytest.mark.django_db
 
 
-def issue(client_app, user):
+def issue_directly(client_app, user):
     return issuance.issue(client=client_app, scope=["read:profile"], user=user)
 
 
@@ -35,13 +35,13 @@ def rotatekeys(capsys, *args):
 def test_rotation_signs_with_new_key_and_publishes_old_until_it_expires(
     client, client_app, user, capsys
 ):
-    old_token = issue(client_app, user)
+    old_token = issue_directly(client_app, user)
     old_kid = jwt.get_unverified_header(old_token.value)["kid"]
 
     rotated = rotatekeys(capsys)
     assert rotated["state"] == "active"
     assert rotated["kid"] != old_kid
-    new_token = issue(client_app, user)
+    new_token = issue_directly(client_app, user)
     assert jwt.get_unverified_header(new_token.value)["kid"] == rotated["kid"]
     assert published_kids(client) == [rotated["kid"], old_kid]  # the signing key first
     assert access_tokens.decode(old_token.value).jti == old_token.jti
@@ -63,7 +63,7 @@ def test_rotation_signs_with_new_key_and_publishes_old_until_it_expires(
 def test_rotatekeys_alg(client, client_app, user, capsys, alg, kty):
     rotated = rotatekeys(capsys, "--alg", alg)
     assert rotated["algorithm"] == alg
-    token = issue(client_app, user)
+    token = issue_directly(client_app, user)
     header = jwt.get_unverified_header(token.value)
     assert (header["alg"], header["kid"], header["typ"]) == (alg, rotated["kid"], "at+jwt")
     assert access_tokens.decode(token.value).subject
@@ -84,11 +84,11 @@ def test_staged_key_is_published_but_signs_only_after_the_next_rotation(
     assert staged["state"] == "next"
     assert set(published_kids(client)) == {current, staged["kid"]}
     assert published_kids(client)[0] == current
-    assert jwt.get_unverified_header(issue(client_app, user).value)["kid"] == current
+    assert jwt.get_unverified_header(issue_directly(client_app, user).value)["kid"] == current
 
     rotated = rotatekeys(capsys)
     assert rotated["kid"] == staged["kid"]
-    token = issue(client_app, user)
+    token = issue_directly(client_app, user)
     assert jwt.get_unverified_header(token.value)["kid"] == staged["kid"]
     assert set(published_kids(client)) == {current, staged["kid"]}
 
@@ -111,7 +111,7 @@ def pem_settings(settings, tmp_path):
 def test_keys_from_pem_settings_sign_and_are_published(client, client_app, user, pem_settings):
     settings, specs = pem_settings
     file_kid = keys.from_pem(Path(specs[1]["private_key_file"]).read_text()).kid
-    token = issue(client_app, user)
+    token = issue_directly(client_app, user)
     header = jwt.get_unverified_header(token.value)
     assert (header["kid"], header["alg"]) == ("ec-1", "ES256")
     assert published_kids(client) == ["ec-1", file_kid]
@@ -120,7 +120,7 @@ def test_keys_from_pem_settings_sign_and_are_published(client, client_app, user,
 
     # The file key signs once it is listed first; the EC key's tokens stay valid meanwhile.
     settings.OAUTHCORE = {**settings.OAUTHCORE, "SIGNING_KEYS": [specs[1], specs[0]]}
-    token_2 = issue(client_app, user)
+    token_2 = issue_directly(client_app, user)
     assert jwt.get_unverified_header(token_2.value)["kid"] == file_kid
     assert access_tokens.decode(token.value).jti == token.jti
     assert access_tokens.decode(token_2.value).jti == token_2.jti
@@ -133,7 +133,7 @@ def test_rotatekeys_refuses_when_keys_come_from_settings(pem_settings):
 
 def test_hs256_secret_signs_and_is_not_published(client, client_app, user, settings):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "HS256_SECRET": "k" * 40}
-    token = issue(client_app, user)
+    token = issue_directly(client_app, user)
     assert jwt.get_unverified_header(token.value)["alg"] == "HS256"
     assert access_tokens.decode(token.value).jti == token.jti
     assert published_kids(client) == []
@@ -141,14 +141,14 @@ def test_hs256_secret_signs_and_is_not_published(client, client_app, user, setti
 
 
 def test_token_of_a_key_no_longer_trusted_fails(client_app, user, settings, pem_settings):
-    token = issue(client_app, user)
+    token = issue_directly(client_app, user)
     settings.OAUTHCORE = {**settings.OAUTHCORE, "SIGNING_KEYS": [{"private_key": pem("RS256")}]}
     with pytest.raises(errors.InvalidToken, match="unknown key"):
         access_tokens.decode(token.value)
 
 
 def test_token_signed_by_a_stranger_with_our_kid_fails(client_app, user):
-    genuine = issue(client_app, user)
+    genuine = issue_directly(client_app, user)
     header = jwt.get_unverified_header(genuine.value)
     stranger = keys.generate_private_key("RS256")
     forged = jwt.encode(genuine.claims, stranger, algorithm="RS256", headers=header)
@@ -158,7 +158,7 @@ def test_token_signed_by_a_stranger_with_our_kid_fails(client_app, user):
 
 def test_hs256_token_is_refused_when_the_server_signs_with_rsa(client_app, user, settings):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "HS256_SECRET": "k" * 40}
-    hs_token = issue(client_app, user)
+    hs_token = issue_directly(client_app, user)
     settings.OAUTHCORE = {k: v for k, v in settings.OAUTHCORE.items() if k != "HS256_SECRET"}
     with pytest.raises(errors.InvalidToken):
         access_tokens.decode(hs_token.value)

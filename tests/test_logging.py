@@ -13,8 +13,9 @@ from django.urls import reverse
 from oauthcore.models import RefreshToken
 from oauthcore.ops.logging import JSONFormatter
 from oauthcore.resource_server import access_tokens
-from tests import browser, factories
-from tests.factories import DEMO_SECRET, basic_auth, post_token, redeem
+from tests import browser, protocol
+from tests.factories import DEMO_SECRET
+from tests.protocol import basic_auth, post_token, redeem, refresh, revoke
 
 pytestmark = pytest.mark.django_db
 
@@ -33,18 +34,6 @@ def logs(caplog):
 
     of.text = lambda: "\n".join(JSONFormatter().format(r) for r in caplog.records)
     return of
-
-
-def refresh(http, app, raw):
-    return post_token(
-        http, {"grant_type": "refresh_token", "refresh_token": raw}, **basic_auth(app.client_id)
-    )
-
-
-def revoke(http, app, raw):
-    body = urlencode({"token": raw})
-    url = reverse("oauthcore:revoke")
-    return http.post(url, body, content_type=FORM, **basic_auth(app.client_id))
 
 
 def test_code_refresh_reuse_and_revocation_are_logged(client, client_app, user, logs):
@@ -106,7 +95,7 @@ def test_client_credentials_is_logged_without_user(client, client_app, logs):
 
 def test_consent_granted_and_revoked_are_logged(client, client_app, user, logs):
     client.force_login(user)
-    url = reverse("oauthcore:authorize") + "?" + urlencode(factories.authorize_params(client_app))
+    url = reverse("oauthcore:authorize") + "?" + urlencode(protocol.authorize_params(client_app))
     page = client.get(url)
     consent = browser.form_with_button(page.content.decode(), "Allow")
     body = urlencode(consent.data("Allow"))

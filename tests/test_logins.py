@@ -15,7 +15,7 @@ from django.test import Client as HttpClient
 from django.urls import reverse
 
 from oauthcore.oidc import logins
-from tests import browser, factories, oidc_flow
+from tests import browser, factories, oidc_flow, protocol
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +42,7 @@ def sign_in_on_page(http, next_url: str, username: str = "alice") -> str:
 
 def id_token_claims(http, client_app, response) -> dict:
     """Redeem the code of ``response`` and return the verified claims of its ID token."""
-    body = oidc_flow.redeem_code(http, client_app, oidc_flow.code_from(response))
+    body = oidc_flow.redeem_code(http, client_app, protocol.code_from(response))
     return oidc_flow.verify(http, body["id_token"], audience=client_app.client_id)
 
 
@@ -152,7 +152,7 @@ def test_the_marker_cannot_be_forged_or_moved_to_another_request(client, client_
     moved = {**params, "state": ["another-request"]}
     for changed in (forged, moved):
         login_next(client.get(f"{path}?{urlencode(changed, doseq=True)}"))
-    assert oidc_flow.code_from(client.get(next_url))  # the control: the request as marked
+    assert protocol.code_from(client.get(next_url))  # the control: the request as marked
 
 
 def test_signing_in_as_someone_else_on_the_login_page_switches_the_user(client, client_app, user):

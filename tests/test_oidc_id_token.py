@@ -70,7 +70,7 @@ def test_the_lifetime_is_a_setting(client, settings, client_app, user):
 def test_refresh_returns_a_new_id_token_without_nonce(client, client_app, user):
     first = oidc_flow.sign_in(client, client_app, user, nonce="abc")
     before = oidc_flow.verify(client, first["id_token"], audience=client_app.client_id)
-    second = oidc_flow.refresh(client, client_app, first["refresh_token"])
+    second = oidc_flow.refreshed(client, client_app, first["refresh_token"])
     after = oidc_flow.verify(client, second["id_token"], audience=client_app.client_id)
     assert "nonce" not in after  # OIDC Core 12.2
     assert after["at_hash"] == left_half_hash(second["access_token"], "sha256")
@@ -80,7 +80,7 @@ def test_refresh_returns_a_new_id_token_without_nonce(client, client_app, user):
 
 def test_refresh_narrowed_without_openid_has_no_id_token(client, client_app, user):
     first = oidc_flow.sign_in(client, client_app, user)
-    second = oidc_flow.refresh(client, client_app, first["refresh_token"], scope="read:profile")
+    second = oidc_flow.refreshed(client, client_app, first["refresh_token"], scope="read:profile")
     assert "id_token" not in second
 
 
@@ -128,7 +128,7 @@ def test_an_id_token_is_refused_at_introspection_as_inactive(client, client_app,
         reverse("oauthcore:introspect"),
         urlencode({"token": body["id_token"]}),
         content_type="application/x-www-form-urlencoded",
-        **oidc_flow.factories.basic_auth(client_app.client_id, secret),
+        **oidc_flow.protocol.basic_auth(client_app.client_id, secret),
     )
     assert response.status_code == HTTPStatus.OK
     assert response.json() == {"active": False}

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from oauthcore.oidc import logins
-from tests import browser, oidc_flow
+from tests import browser, oidc_flow, protocol
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_max_age_zero_forces_a_login_then_answers_with_a_fresh_auth_time(client,
     login = log_in_through_the_page(client, response["Location"])
     assert login.status_code == HTTPStatus.FOUND
     response = client.get(login["Location"])  # back to /authorize, no loop
-    body = oidc_flow.redeem_code(client, client_app, oidc_flow.code_from(response))
+    body = oidc_flow.redeem_code(client, client_app, protocol.code_from(response))
     claims = oidc_flow.verify(client, body["id_token"], audience=client_app.client_id)
     assert claims["auth_time"] == int(oidc_flow.session_auth_time(client).timestamp())
     assert timezone.now().timestamp() - claims["auth_time"] < 60
@@ -107,7 +107,7 @@ def test_an_overlong_login_hint_is_invalid_request(client, client_app, user):
 
 def test_prompt_none_with_openid_answers_silently(client, client_app, user):
     response = oidc_flow.authorize(client, client_app, user, prompt="none")
-    body = oidc_flow.redeem_code(client, client_app, oidc_flow.code_from(response))
+    body = oidc_flow.redeem_code(client, client_app, protocol.code_from(response))
     assert body["id_token"]
 
 
@@ -119,7 +119,7 @@ def test_prompt_consent_asks_again_for_openid(client, client_app, user):
 
 def test_consent_lists_the_openid_scopes(client, client_app, user):
     client.force_login(user)
-    query = oidc_flow.factories.authorize_params(client_app, scope="openid profile email")
+    query = oidc_flow.protocol.authorize_params(client_app, scope="openid profile email")
     page = client.get(reverse("oauthcore:authorize"), query).content.decode()
     for text in ("Sign you in with your account", "See your name and username", "See your email"):
         assert text in page

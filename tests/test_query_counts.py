@@ -13,8 +13,8 @@ import pytest
 from django.urls import reverse
 
 from oauthcore.jose import keyring
-from tests import browser, factories
-from tests.factories import basic_auth, post_token, redeem
+from tests import browser, factories, protocol
+from tests.protocol import basic_auth, post_token, redeem
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("keys_cached")]
 FORM = "application/x-www-form-urlencoded"
@@ -96,7 +96,7 @@ def test_authorize_consent_page_and_approval(
     client, client_app, user, tokens, django_assert_num_queries
 ):
     client.force_login(user)
-    params = factories.authorize_params(client_app, scope="read:profile read:email")
+    params = protocol.authorize_params(client_app, scope="read:profile read:email")
     url = reverse("oauthcore:authorize") + "?" + urlencode(params)
     with django_assert_num_queries(3):  # session; user; consent (the client is remembered)
         response = client.get(url)

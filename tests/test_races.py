@@ -16,7 +16,8 @@ from django.urls import reverse
 from oauthcore.models import RefreshToken
 from oauthcore.resource_server import denylist
 from tests import factories
-from tests.factories import REDIRECT_URI, VERIFIER, basic_auth, make_code, post_token, redeem
+from tests.factories import REDIRECT_URI, VERIFIER, make_code
+from tests.protocol import basic_auth, post_token, redeem
 
 pytestmark = [
     pytest.mark.postgres,

@@ -13,36 +13,13 @@ from oauthcore.models import RefreshToken, RevokedAccessToken
 from oauthcore.resource_server import access_tokens, denylist
 from oauthcore.server import issuance
 from tests import factories
-from tests.factories import basic_auth, post_token, redeem
+from tests.protocol import basic_auth, post_token, refresh, revoke, tokens_for
 
 pytestmark = pytest.mark.django_db
 
 
-def revoke(http, app, data, secret=factories.DEMO_SECRET, **extra):
-    """POST ``data`` to the revocation endpoint, authenticated as ``app``."""
-    if app is not None and app.is_public:
-        data = {**data, "client_id": app.client_id}
-    elif app is not None:
-        extra = {**basic_auth(app.client_id, secret), **extra}
-    ctype = "application/x-www-form-urlencoded"
-    return http.post(reverse("oauthcore:revoke"), urlencode(data), content_type=ctype, **extra)
-
-
-def tokens_for(http, app, user):
-    response = redeem(http, app, user, scope="read:profile")
-    assert response.status_code == HTTPStatus.OK
-    return response.json()
-
-
 def api(http, access_token):
     return http.get("/api/profile/", HTTP_AUTHORIZATION=f"Bearer {access_token}")
-
-
-def refresh(http, app, refresh_token):
-    data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    if app.is_public:
-        return post_token(http, {**data, "client_id": app.client_id})
-    return post_token(http, data, **basic_auth(app.client_id))
 
 
 def assert_revoked_ok(response):

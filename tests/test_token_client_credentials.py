@@ -9,7 +9,7 @@ import pytest
 from oauthcore.jose import keyring
 from oauthcore.models import RefreshToken
 from tests import factories
-from tests.factories import basic_auth, post_token
+from tests.protocol import basic_auth, post_token
 
 pytestmark = pytest.mark.django_db
 

@@ -3,20 +3,16 @@
 from datetime import timedelta
 from http import HTTPStatus
 
-import jwt
 import pytest
 from django.utils import timezone
 
 from oauthcore.models import AuthorizationCode, RefreshToken
 from oauthcore.resource_server import denylist
 from tests import factories
-from tests.factories import REDIRECT_URI, VERIFIER, basic_auth, make_code, post_token, redeem
+from tests.factories import REDIRECT_URI, VERIFIER, make_code
+from tests.protocol import basic_auth, jti_of, post_token, redeem
 
 pytestmark = pytest.mark.django_db
-
-
-def jti_of(access_token):
-    return jwt.decode(access_token, options={"verify_signature": False})["jti"]
 
 
 def code_request(raw, **extra):

@@ -3,39 +3,17 @@
 from datetime import timedelta
 from http import HTTPStatus
 
-import jwt
 import pytest
 from django.utils import timezone
 
 from oauthcore.models import RefreshToken
 from oauthcore.resource_server import denylist
 from tests import factories
-from tests.factories import basic_auth, post_token, redeem
+from tests.protocol import claims_of, jti_of, refresh, tokens_for
 
 pytestmark = pytest.mark.django_db
 
 SCOPE = "read:profile read:email"
-
-
-def claims_of(access_token):
-    return jwt.decode(access_token, options={"verify_signature": False})
-
-
-def jti_of(access_token):
-    return claims_of(access_token)["jti"]
-
-
-def tokens_for(http, app, user, scope=SCOPE):
-    response = redeem(http, app, user, scope=scope)
-    assert response.status_code == HTTPStatus.OK
-    return response.json()
-
-
-def use(http, app, refresh_token, secret=factories.DEMO_SECRET, **extra):
-    data = {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
-    if app.is_public:
-        return post_token(http, {**data, "client_id": app.client_id})
-    return post_token(http, data, **basic_auth(app.client_id, secret))
 
 
 def assert_invalid_grant(response):
@@ -53,8 +31,8 @@ def assert_family_revoked(*access_tokens):
 @pytest.mark.parametrize("public", [False, True])
 def test_every_use_rotates_within_the_family(client, user, public):
     app = factories.ClientFactory(public=public)
-    first = tokens_for(client, app, user)
-    response = use(client, app, first["refresh_token"])
+    first = tokens_for(client, app, user, SCOPE)
+    response = refresh(client, app, first["refresh_token"])
     assert response.status_code == HTTPStatus.OK
     assert response["Cache-Control"] == "no-store"
     second = response.json()
@@ -71,92 +49,92 @@ def test_every_use_rotates_within_the_family(client, user, public):
     assert new.auth_time == old.auth_time
     assert new.access_token_jti == jti_of(second["access_token"])
     assert new.access_token_expires_at > timezone.now()
-    assert use(client, app, second["refresh_token"]).status_code == HTTPStatus.OK
+    assert refresh(client, app, second["refresh_token"]).status_code == HTTPStatus.OK
 
 
 def test_reuse_of_a_rotated_token_revokes_the_whole_family(client, client_app, user):
-    first = tokens_for(client, client_app, user)
-    second = use(client, client_app, first["refresh_token"]).json()
-    third = use(client, client_app, second["refresh_token"]).json()
-    assert_invalid_grant(use(client, client_app, first["refresh_token"]))
+    first = tokens_for(client, client_app, user, SCOPE)
+    second = refresh(client, client_app, first["refresh_token"]).json()
+    third = refresh(client, client_app, second["refresh_token"]).json()
+    assert_invalid_grant(refresh(client, client_app, first["refresh_token"]))
     assert_family_revoked(first["access_token"], second["access_token"], third["access_token"])
-    assert_invalid_grant(use(client, client_app, third["refresh_token"]))
+    assert_invalid_grant(refresh(client, client_app, third["refresh_token"]))
 
 
 def test_reuse_revokes_only_its_own_family(client, client_app, user):
-    victim = tokens_for(client, client_app, user)
-    other = tokens_for(client, client_app, user)
-    use(client, client_app, victim["refresh_token"])
-    assert_invalid_grant(use(client, client_app, victim["refresh_token"]))
-    assert use(client, client_app, other["refresh_token"]).status_code == HTTPStatus.OK
+    victim = tokens_for(client, client_app, user, SCOPE)
+    other = tokens_for(client, client_app, user, SCOPE)
+    refresh(client, client_app, victim["refresh_token"])
+    assert_invalid_grant(refresh(client, client_app, victim["refresh_token"]))
+    assert refresh(client, client_app, other["refresh_token"]).status_code == HTTPStatus.OK
     assert not denylist.is_denied(jti_of(other["access_token"]))
 
 
 def test_another_client_presenting_the_token_revokes_nothing(client, client_app, user):
-    issued = tokens_for(client, client_app, user)
+    issued = tokens_for(client, client_app, user, SCOPE)
     thief = factories.ClientFactory()
-    assert_invalid_grant(use(client, thief, issued["refresh_token"]))
+    assert_invalid_grant(refresh(client, thief, issued["refresh_token"]))
     assert not RefreshToken.objects.filter(revoked_at__isnull=False).exists()
     assert not denylist.is_denied(jti_of(issued["access_token"]))
-    assert use(client, client_app, issued["refresh_token"]).status_code == HTTPStatus.OK
+    assert refresh(client, client_app, issued["refresh_token"]).status_code == HTTPStatus.OK
 
 
 def test_bad_client_authentication_touches_nothing(client, client_app, user):
-    issued = tokens_for(client, client_app, user)
-    response = use(client, client_app, issued["refresh_token"], secret="wrong")
+    issued = tokens_for(client, client_app, user, SCOPE)
+    response = refresh(client, client_app, issued["refresh_token"], secret="wrong")
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert RefreshToken.objects.get().rotated_at is None
 
 
 def test_scope_can_narrow_but_the_grant_keeps_its_scope(client, client_app, user):
-    issued = tokens_for(client, client_app, user)
-    narrowed = use(client, client_app, issued["refresh_token"], scope="read:email").json()
+    issued = tokens_for(client, client_app, user, SCOPE)
+    narrowed = refresh(client, client_app, issued["refresh_token"], scope="read:email").json()
     assert narrowed["scope"] == "read:email"
     assert claims_of(narrowed["access_token"])["scope"] == "read:email"
     # RFC 6749 6: the new refresh token has the scope of the one presented.
-    full = use(client, client_app, narrowed["refresh_token"]).json()
+    full = refresh(client, client_app, narrowed["refresh_token"]).json()
     assert full["scope"] == SCOPE
 
 
 @pytest.mark.parametrize("scope", ["read:profile publish", "read:contacts", "not-a-scope", "a\tb"])
 def test_scope_cannot_widen(client, client_app, user, scope):
-    issued = tokens_for(client, client_app, user)
-    response = use(client, client_app, issued["refresh_token"], scope=scope)
+    issued = tokens_for(client, client_app, user, SCOPE)
+    response = refresh(client, client_app, issued["refresh_token"], scope=scope)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["error"] == "invalid_scope"
     assert RefreshToken.objects.get().rotated_at is None
 
 
 def test_a_scope_taken_from_the_client_disappears_on_refresh(client, client_app, user):
-    issued = tokens_for(client, client_app, user)
+    issued = tokens_for(client, client_app, user, SCOPE)
     client_app.allowed_scopes = ["read:profile"]
     client_app.save()
-    assert use(client, client_app, issued["refresh_token"]).json()["scope"] == "read:profile"
+    assert refresh(client, client_app, issued["refresh_token"]).json()["scope"] == "read:profile"
 
 
 def test_a_revoked_token_is_refused(client, client_app, user):
-    issued = tokens_for(client, client_app, user)
+    issued = tokens_for(client, client_app, user, SCOPE)
     RefreshToken.objects.update(revoked_at=timezone.now())
-    assert_invalid_grant(use(client, client_app, issued["refresh_token"]))
+    assert_invalid_grant(refresh(client, client_app, issued["refresh_token"]))
 
 
 def test_the_family_ends_at_its_absolute_lifetime(client, client_app, user):
-    issued = tokens_for(client, client_app, user)
+    issued = tokens_for(client, client_app, user, SCOPE)
     RefreshToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert_invalid_grant(use(client, client_app, issued["refresh_token"]))
+    assert_invalid_grant(refresh(client, client_app, issued["refresh_token"]))
     assert RefreshToken.objects.get().rotated_at is None
 
 
 def test_a_client_may_have_its_own_refresh_lifetime(client, user):
     app = factories.ClientFactory(refresh_token_lifetime=timedelta(hours=1))
-    issued = tokens_for(client, app, user)
+    issued = tokens_for(client, app, user, SCOPE)
     row = RefreshToken.objects.by_value(issued["refresh_token"]).get()
     assert row.expires_at - row.created_at == timedelta(hours=1)
 
 
 def test_the_default_refresh_lifetime_is_a_setting(client, settings, client_app, user):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "REFRESH_TOKEN_LIFETIME": timedelta(days=2)}
-    issued = tokens_for(client, client_app, user)
+    issued = tokens_for(client, client_app, user, SCOPE)
     row = RefreshToken.objects.by_value(issued["refresh_token"]).get()
     assert row.expires_at - row.created_at == timedelta(days=2)
 
@@ -168,16 +146,16 @@ def test_idle_timeout_counts_from_the_current_token(
     client, settings, client_app, user, idle_for, status
 ):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "REFRESH_TOKEN_IDLE_TIMEOUT": timedelta(minutes=1)}
-    issued = tokens_for(client, client_app, user)
+    issued = tokens_for(client, client_app, user, SCOPE)
     RefreshToken.objects.update(created_at=timezone.now() - timedelta(seconds=idle_for))
-    assert use(client, client_app, issued["refresh_token"]).status_code == status
+    assert refresh(client, client_app, issued["refresh_token"]).status_code == status
 
 
 def test_a_token_of_an_inactive_user_is_refused(client, client_app, user):
-    issued = tokens_for(client, client_app, user)
+    issued = tokens_for(client, client_app, user, SCOPE)
     user.is_active = False
     user.save()
-    assert_invalid_grant(use(client, client_app, issued["refresh_token"]))
+    assert_invalid_grant(refresh(client, client_app, issued["refresh_token"]))
 
 
 @pytest.mark.parametrize(
@@ -185,16 +163,16 @@ def test_a_token_of_an_inactive_user_is_refused(client, client_app, user):
     [("", "invalid_request"), ("unknown", "invalid_grant"), ("r" * 100_000, "invalid_grant")],
 )
 def test_missing_or_unknown_refresh_token(client, client_app, value, error):
-    response = use(client, client_app, value)
+    response = refresh(client, client_app, value)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["error"] == error
 
 
 def test_client_without_the_refresh_grant_is_unauthorized(client, user):
     app = factories.ClientFactory()
-    issued = tokens_for(client, app, user)
+    issued = tokens_for(client, app, user, SCOPE)
     app.grant_types = ["authorization_code"]
     app.save()
-    response = use(client, app, issued["refresh_token"])
+    response = refresh(client, app, issued["refresh_token"])
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["error"] == "unauthorized_client"

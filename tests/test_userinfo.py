@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from oauthcore.adapter import Adapter
-from tests import factories, oidc_flow
+from tests import factories, oidc_flow, protocol
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def person(db):
 
 
 def access_token(http, client_app, user, scope) -> str:
-    return factories.redeem(http, client_app, user, scope=scope).json()["access_token"]
+    return protocol.redeem(http, client_app, user, scope=scope).json()["access_token"]
 
 
 def bearer(token: str) -> dict:
@@ -119,7 +119,7 @@ def test_a_revoked_token_is_refused(client, client_app, person, secret):
         reverse("oauthcore:revoke"),
         urlencode({"token": token}),
         content_type="application/x-www-form-urlencoded",
-        **factories.basic_auth(client_app.client_id, secret),
+        **protocol.basic_auth(client_app.client_id, secret),
     )
     response = client.get(URL, **bearer(token))
     assert response.status_code == HTTPStatus.UNAUTHORIZED
@@ -140,7 +140,7 @@ def test_an_id_token_is_not_a_bearer_token(client, client_app, person):
 
 def test_a_client_credentials_token_names_no_user(client, client_app, secret):
     data = {"grant_type": "client_credentials", "scope": "openid"}
-    response = factories.post_token(client, data, **factories.basic_auth(client_app.client_id))
+    response = protocol.post_token(client, data, **protocol.basic_auth(client_app.client_id))
     token = response.json()["access_token"]
     assert client.get(URL, **bearer(token)).status_code == HTTPStatus.UNAUTHORIZED
 
