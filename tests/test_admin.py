@@ -1,15 +1,13 @@
 """The Django admin: a client secret is shown once and never again; keys rotate; grants read-only."""
 
 import re
-from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from oauthcore.jose import keyring
-from oauthcore.models import Client, RefreshToken, SigningKey
+from oauthcore.models import Client, SigningKey
 from oauthcore.resource_server import denylist
 from oauthcore.server import issuance
 from tests import factories
@@ -210,12 +208,9 @@ def test_key_rotation_refused_when_keys_come_from_settings(admin_client, setting
 
 def make_refresh_token(client_app, user, **fields):
     issued = issuance.issue(client=client_app, scope=["read:profile"], user=user)
-    return RefreshToken.objects.create(
-        token_hash="f" * 64,
+    return factories.RefreshTokenFactory(
         client=client_app,
         user=user,
-        scope="read:profile",
-        expires_at=timezone.now() + timedelta(days=1),
         access_token_jti=issued.jti,
         access_token_expires_at=issued.expires_at,
         **fields,

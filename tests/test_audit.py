@@ -226,7 +226,7 @@ def test_cleartokens_deletes_audit_rows_past_retention(settings, capsys, batch_s
     settings.OAUTHCORE = {**settings.OAUTHCORE, "AUDIT_LOG_RETENTION": timedelta(days=30)}
     now = timezone.now()
     for age in (31, 40, 365, 29, 0):
-        AuditEvent.objects.create(event="token_issued", created_at=now - timedelta(days=age))
+        factories.AuditEventFactory(event="token_issued", created_at=now - timedelta(days=age))
     call_command("cleartokens", "--batch-size", batch_size)
     assert capsys.readouterr().out.strip().endswith(", 3 audit events.")
     kept = AuditEvent.objects.values_list("created_at", flat=True)
@@ -235,8 +235,8 @@ def test_cleartokens_deletes_audit_rows_past_retention(settings, capsys, batch_s
 
 def test_the_default_retention_is_90_days(capsys):
     now = timezone.now()
-    AuditEvent.objects.create(event="token_denied", created_at=now - timedelta(days=91))
-    AuditEvent.objects.create(event="token_denied", created_at=now - timedelta(days=89))
+    factories.AuditEventFactory(event="token_denied", created_at=now - timedelta(days=91))
+    factories.AuditEventFactory(event="token_denied", created_at=now - timedelta(days=89))
     call_command("cleartokens")
     assert capsys.readouterr().out.strip().endswith(", 1 audit events.")
     assert AuditEvent.objects.count() == 1

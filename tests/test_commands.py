@@ -21,6 +21,7 @@ from oauthcore.models import (
     RevokedAccessToken,
     SigningKey,
 )
+from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = "https://app.example.com/cb"
@@ -153,20 +154,18 @@ def test_createclient_plain_output_and_duplicate_id(capsys):
     assert Client.objects.filter(client_id="web").count() == 1
 
 
-def aged(model, *, expired, **fields):
-    now = timezone.now()
-    fields["expires_at"] = now + (timedelta(hours=-1) if expired else timedelta(hours=1))
-    return model.objects.create(**fields)
+def aged(factory, *, expired, **fields):
+    expires_at = timezone.now() + (timedelta(hours=-1) if expired else timedelta(hours=1))
+    return factory(expires_at=expires_at, **fields)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("batch_size", ["1000", "1"])
 def test_cleartokens_deletes_only_expired_rows(client_app, user, capsys, batch_size):
-    for n, expired in enumerate([True, True, True, False]):
-        common = {"client": client_app, "user": user, "token_hash": f"{n}" * 64}
-        aged(AuthorizationCode, expired=expired, redirect_uri=WEB, **common)
-        aged(RefreshToken, expired=expired, **common)
-        aged(RevokedAccessToken, expired=expired, jti=f"jti-{n}")
+    for expired in [True, True, True, False]:
+        aged(factories.AuthorizationCodeFactory, expired=expired, client=client_app, user=user)
+        aged(factories.RefreshTokenFactory, expired=expired, client=client_app, user=user)
+        aged(factories.RevokedAccessTokenFactory, expired=expired)
     keyring.signing_key()
     keyring.rotate()
     retired = SigningKey.objects.get(state="retired")

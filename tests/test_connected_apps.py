@@ -65,7 +65,7 @@ def test_anonymous_users_are_sent_to_the_login_page(client):
 def test_the_page_lists_the_users_apps(signed_in, client_app, user):
     grant(signed_in, client_app, user)
     unused = factories.ClientFactory(name="Never Used App")
-    Consent.objects.create(user=user, client=unused, scopes=["read:contacts"])
+    factories.ConsentFactory(user=user, client=unused, scopes=["read:contacts"])
     someone_elses = factories.ClientFactory(name="Other People's App")
     factories.ConsentFactory(client=someone_elses)
     response = signed_in.get(URL)

@@ -83,10 +83,10 @@ def test_a_consent_bulk_deleted_in_the_admin_revokes_its_tokens(
     client, admin_client, client_app, user
 ):
     issued = tokens_for(client, client_app, user)
-    consent = Consent.objects.create(user=user, client=client_app, scopes=["read:profile"])
+    consent = factories.ConsentFactory(user=user, client=client_app, scopes=["read:profile"])
     kept_app = factories.ClientFactory()
     kept = tokens_for(client, kept_app, user)
-    Consent.objects.create(user=user, client=kept_app, scopes=["read:profile"])
+    factories.ConsentFactory(user=user, client=kept_app, scopes=["read:profile"])
     url = reverse("admin:oauthcore_consent_changelist")
     data = {"action": "delete_selected", "_selected_action": [consent.pk], "post": "yes"}
     assert admin_client.post(url, data).status_code == HTTPStatus.FOUND

@@ -186,10 +186,10 @@ def test_a_foreign_or_unknown_token_sends_nothing(client, client_app, user, sent
 
 def test_revoke_access_sends_consent_revoked_and_token_revoked(client, user, sent):
     app = factories.ClientFactory()
-    Consent.objects.create(user=user, client=app, scopes=["read:profile"])
+    factories.ConsentFactory(user=user, client=app, scopes=["read:profile"])
     redeem(client, app, user)
     lone = factories.ClientFactory(grant_types=["authorization_code"])
-    Consent.objects.create(user=user, client=lone, scopes=["read:email"])
+    factories.ConsentFactory(user=user, client=lone, scopes=["read:email"])
     lone_body = redeem(client, lone, user, scope="read:email").json()
     client.force_login(user)
     sent.clear()
