@@ -1,8 +1,9 @@
 """Attacks on the code flow (RFC 9700 4.5, 4.4, 4.7, 4.8, 4.14; RFC 7636; RFC 9207).
 
 Each attack goes through HTTP and asserts the exact refusal and that nothing changed.
-Complements tests/test_token_code.py, tests/test_consent.py and tests/test_token_refresh.py,
-which cover the single-step refusals; here the attacks are played end to end.
+Complements tests/server/test_token_code.py, tests/server/test_consent.py and
+tests/server/test_token_refresh.py, which cover the single-step refusals; here the attacks are
+played end to end.
 """
 
 from http import HTTPStatus

@@ -1,6 +1,6 @@
 """Attacks on client authentication (RFC 6749 2.3, 10.1; RFC 9700 2.5, 4.15).
 
-tests/test_client_auth.py shows each single failure is the same invalid_client; here: guessing
+tests/server/test_client_auth.py shows each single failure is the same invalid_client; here: guessing
 in bulk, the constant-time path, public and disabled clients, at every back-channel endpoint.
 """
 

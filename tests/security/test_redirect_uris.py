@@ -3,7 +3,7 @@
 Every request comes from a signed-in user who already consented, so a URI that got through would
 be answered with a code at once. The endpoint must show its own error page instead: no Location
 header, no code row. Registration (command and admin) refuses what may never be registered.
-Complements tests/test_authorize.py (test_unregistered_redirect_uri_gets_an_error_page).
+Complements tests/server/test_authorize.py (test_unregistered_redirect_uri_gets_an_error_page).
 """
 
 from http import HTTPStatus

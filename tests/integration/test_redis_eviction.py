@@ -14,8 +14,16 @@ from http import HTTPStatus
 import pytest
 import requests
 
+from tests.integration.test_workers import (
+    ISSUER,
+    SYNC_BOUND,
+    access_token,
+    api,
+    service,
+    start,
+    statuses,
+)
 from tests.live_stack import DefaultStack
-from tests.test_workers import ISSUER, SYNC_BOUND, access_token, api, service, start, statuses
 
 pytestmark = [
     pytest.mark.live,

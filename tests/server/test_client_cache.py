@@ -2,9 +2,9 @@
 
 What a client's owner changes (secret, grant types, scopes, deactivation, deletion) is honoured on
 the very next request here, and within SYNC_INTERVAL by every other process (the generation:
-tests/test_workers.py, tests/test_scale_out.py); a change that nothing announces (a queryset
-``update()``) within the TTL. A client read while its change is uncommitted is read again after:
-tests/test_races.py. No cache is involved.
+tests/integration/test_workers.py, tests/integration/test_scale_out.py); a change that nothing
+announces (a queryset ``update()``) within the TTL. A client read while its change is
+uncommitted is read again after: tests/server/test_races.py. No cache is involved.
 """
 
 import time

@@ -11,7 +11,7 @@ from oauthcore.models import Consent
 from oauthcore.server import pkce
 from tests import browser
 from tests.factories import VERIFIER, ConsentFactory
-from tests.test_end_to_end import REDIRECT_URI, post_form
+from tests.integration.test_end_to_end import REDIRECT_URI, post_form
 
 pytestmark = pytest.mark.django_db
 

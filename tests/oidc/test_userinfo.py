@@ -81,7 +81,10 @@ def test_empty_claims_are_omitted(client, client_app, user):
 
 
 def test_a_project_adapter_decides_the_claims(client, settings, client_app, person):
-    settings.OAUTHCORE = {**settings.OAUTHCORE, "ADAPTER": "tests.test_userinfo.NicknameAdapter"}
+    settings.OAUTHCORE = {
+        **settings.OAUTHCORE,
+        "ADAPTER": "tests.oidc.test_userinfo.NicknameAdapter",
+    }
     token = access_token(client, client_app, person, "openid profile")
     assert client.get(URL, **bearer(token)).json() == {"sub": str(person.pk), "nickname": "bob"}
 

@@ -17,7 +17,7 @@ from oauthcore.resource_server import bearer
 from oauthcore.server import pkce
 from oauthcore.testing import authorization_header
 from tests.factories import REDIRECT_URI, VERIFIER
-from tests.test_end_to_end import basic
+from tests.integration.test_end_to_end import basic
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,13 @@ from django.test import Client
 
 from oauthcore.server import pkce
 from tests import browser
-from tests.test_end_to_end import REDIRECT_URI, basic, follow_to_client, log_in, post_form
+from tests.integration.test_end_to_end import (
+    REDIRECT_URI,
+    basic,
+    follow_to_client,
+    log_in,
+    post_form,
+)
 
 pytestmark = pytest.mark.django_db
 

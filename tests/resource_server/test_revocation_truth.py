@@ -1,6 +1,6 @@
 """The database is the truth of revocation; each process's copy can only make a check faster.
 
-Several processes: tests/test_workers.py. Here, in one process: a cache culled or cleared, a
+Several processes: tests/integration/test_workers.py. Here, in one process: a cache culled or cleared, a
 rolled-back revocation, deny entries that last until the token's own ``exp``, and the deletes
 (client, consent) that take their tokens along.
 """

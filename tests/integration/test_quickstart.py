@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BLOCK = re.compile(r"<!-- quickstart:(\w+) -->\s*```\w*\n(.*?)```", re.DOTALL)
 
 # Run inside the new project by `manage.py shell -c`: what a client of the new server sees.

@@ -23,7 +23,7 @@ from oauthcore.models import (
 )
 from tests import factories
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WEB = "https://app.example.com/cb"
 
 
