@@ -52,6 +52,57 @@ def secret():
     return factories.DEMO_SECRET
 
 
+# The factories of tests/factories.py, one fixture each: ``code_factory.create_with_raw(...)``.
+
+
+@pytest.fixture
+def user_factory(db):
+    return factories.UserFactory
+
+
+@pytest.fixture
+def client_factory(db):
+    """Confidential clients; ``client_factory(public=True)`` makes a public one."""
+    return factories.ClientFactory
+
+
+@pytest.fixture
+def consent_factory(db):
+    return factories.ConsentFactory
+
+
+@pytest.fixture
+def code_factory(db):
+    """Authorization codes; ``create_with_raw()`` returns (row, raw code)."""
+    return factories.AuthorizationCodeFactory
+
+
+@pytest.fixture
+def refresh_token_factory(db):
+    """Refresh tokens; ``create_with_raw()`` returns (row, raw), ``create_family()`` a family."""
+    return factories.RefreshTokenFactory
+
+
+@pytest.fixture
+def revoked_token_factory(db):
+    return factories.RevokedAccessTokenFactory
+
+
+@pytest.fixture
+def deleted_client_factory(db):
+    return factories.DeletedClientFactory
+
+
+@pytest.fixture
+def signing_key_factory(db):
+    return factories.SigningKeyFactory
+
+
+@pytest.fixture
+def audit_event_factory(db):
+    return factories.AuditEventFactory
+
+
 @pytest.fixture
 def keys_cached(settings):
     """Keys kept for an hour, as in production (the test settings reread them on every use)."""

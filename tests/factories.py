@@ -1,12 +1,30 @@
 """factory-boy factories for the models; exposed as fixtures in conftest.py."""
 
+import uuid
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from oauthcore import crypto
-from oauthcore.models import Client, Consent
+from oauthcore.conf import oauth_settings
+from oauthcore.jose import keys
+from oauthcore.models import (
+    AuditEvent,
+    AuthorizationCode,
+    Client,
+    Consent,
+    DeletedClient,
+    RefreshToken,
+    RevokedAccessToken,
+    SigningKey,
+)
+from oauthcore.server import pkce
 
 DEMO_SECRET = "s3cret-for-tests-only-0123456789abcdef"
+VERIFIER = "v" * 43 + "-._~0123456789"  # a valid PKCE code_verifier (RFC 7636 4.1)
+REDIRECT_URI = "https://app.example.com/callback"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -57,8 +75,6 @@ class ConsentFactory(factory.django.DjangoModelFactory):
     scopes = factory.LazyFunction(lambda: ["read:profile"])
 
 
-VERIFIER = "v" * 43 + "-._~0123456789"  # a valid PKCE code_verifier (RFC 7636 4.1)
-REDIRECT_URI = "https://app.example.com/callback"
 # A Redis cache nothing answers: a cache outage.
 UNREACHABLE_REDIS = {
     "default": {
@@ -68,80 +84,137 @@ UNREACHABLE_REDIS = {
 }
 
 
-def make_code(
-    client, user, *, verifier=VERIFIER, scope="read:profile", redirect_uri=REDIRECT_URI, **fields
-):
-    """Store an authorization code as the authorize endpoint does; return its raw value."""
-    from django.utils import timezone
+class _WithRawSecret:
+    """A grant stored as the server stores it: ``token_hash`` of a raw value only the caller sees.
 
-    from oauthcore.conf import oauth_settings
-    from oauthcore.models import AuthorizationCode
-    from oauthcore.server import pkce
-
-    raw = crypto.new_token()
-    now = timezone.now()
-    values = {
-        "token_hash": crypto.hash_token(raw),
-        "client": client,
-        "user": user,
-        "redirect_uri": redirect_uri,
-        "scope": scope,
-        "code_challenge": pkce.s256(verifier) if verifier else "",
-        "nonce": "",
-        "auth_time": now,
-        "expires_at": now + oauth_settings.AUTHORIZATION_CODE_LIFETIME,
-    }
-    AuthorizationCode.objects.create(**{**values, **fields})
-    return raw
-
-
-def basic_auth(client_id, secret=DEMO_SECRET):
-    """Return test-client headers for client_secret_basic (RFC 6749 2.3.1)."""
-    import base64
-    from urllib.parse import quote_plus
-
-    pair = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode()
-    return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(pair).decode()}
-
-
-def post_token(http, data, **extra):
-    """POST ``data`` (a dict or a list of pairs) form-encoded to the token endpoint."""
-    from urllib.parse import urlencode
-
-    from django.urls import reverse
-
-    body = urlencode(data)
-    ctype = "application/x-www-form-urlencoded"
-    return http.post(reverse("oauthcore:token"), body, content_type=ctype, **extra)
-
-
-def redeem(http, client, user, *, secret=DEMO_SECRET, **code_fields):
-    """Exchange a fresh code of ``client`` for ``user`` over HTTP; return the response."""
-    raw = make_code(client, user, **code_fields)
-    redirect_uri = code_fields.get("redirect_uri", REDIRECT_URI)
-    data = {"grant_type": "authorization_code", "code": raw, "redirect_uri": redirect_uri}
-    if verifier := code_fields.get("verifier", VERIFIER):
-        data["code_verifier"] = verifier
-    if client.is_public:
-        return post_token(http, {**data, "client_id": client.client_id})
-    return post_token(http, data, **basic_auth(client.client_id, secret))
-
-
-def authorize_params(client, **overrides):
-    """Return the query of a valid authorization request for ``client``; None drops a parameter.
-
-    Its code_challenge is the S256 of ``VERIFIER``.
+    ``create_with_raw(**fields)`` returns ``(row, raw)``; ``raw=`` chooses the value.
     """
-    from oauthcore.server import pkce
 
-    params = {
-        "response_type": "code",
-        "client_id": client.client_id,
-        "redirect_uri": client.redirect_uris[0],
-        "scope": "read:profile read:email",
-        "state": "xyz-state",
-        "code_challenge": pkce.s256(VERIFIER),
-        "code_challenge_method": "S256",
-        **overrides,
-    }
-    return {name: value for name, value in params.items() if value is not None}
+    @classmethod
+    def create_with_raw(cls, **fields):
+        raw = fields.pop("raw", None) or crypto.new_token()
+        return cls.create(raw=raw, **fields), raw
+
+
+class AuthorizationCodeFactory(_WithRawSecret, factory.django.DjangoModelFactory):
+    """An unused code, bound to ``REDIRECT_URI`` and the S256 challenge of ``verifier``."""
+
+    class Meta:
+        model = AuthorizationCode
+        exclude = ("now",)
+
+    class Params:
+        raw = factory.LazyFunction(crypto.new_token)
+        verifier = VERIFIER
+
+    now = factory.LazyFunction(timezone.now)
+    token_hash = factory.LazyAttribute(lambda o: crypto.hash_token(o.raw))
+    client = factory.SubFactory(ClientFactory)
+    user = factory.SubFactory(UserFactory)
+    redirect_uri = REDIRECT_URI
+    scope = "read:profile"
+    code_challenge = factory.LazyAttribute(lambda o: pkce.s256(o.verifier) if o.verifier else "")
+    nonce = ""
+    auth_time = factory.SelfAttribute("now")
+    expires_at = factory.LazyAttribute(lambda o: o.now + oauth_settings.AUTHORIZATION_CODE_LIFETIME)
+
+
+class RefreshTokenFactory(_WithRawSecret, factory.django.DjangoModelFactory):
+    """A live refresh token, first of its own family unless ``family_id`` is given."""
+
+    class Meta:
+        model = RefreshToken
+        exclude = ("now",)
+
+    class Params:
+        raw = factory.LazyFunction(crypto.new_token)
+        rotated = factory.Trait(rotated_at=factory.LazyFunction(timezone.now))
+        revoked = factory.Trait(revoked_at=factory.LazyFunction(timezone.now))
+
+    now = factory.LazyFunction(timezone.now)
+    token_hash = factory.LazyAttribute(lambda o: crypto.hash_token(o.raw))
+    family_id = factory.LazyFunction(uuid.uuid4)
+    client = factory.SubFactory(ClientFactory)
+    user = factory.SubFactory(UserFactory)
+    scope = "read:profile"
+    auth_time = factory.SelfAttribute("now")
+    expires_at = factory.LazyAttribute(lambda o: o.now + oauth_settings.REFRESH_TOKEN_LIFETIME)
+    access_token_jti = factory.LazyFunction(lambda: uuid.uuid4().hex)
+    access_token_expires_at = factory.LazyAttribute(
+        lambda o: o.now + oauth_settings.ACCESS_TOKEN_LIFETIME
+    )
+
+    @classmethod
+    def create_family(cls, size=2, **fields):
+        """Return ``[(row, raw), ...]``: one family rotated ``size - 1`` times, the last one live."""
+        first, raw = cls.create_with_raw(rotated=size > 1, **fields)
+        shared = {"family_id": first.family_id, "client": first.client, "user": first.user}
+        shared |= {"expires_at": first.expires_at, "auth_time": first.auth_time}
+        rest = [
+            cls.create_with_raw(**{**fields, **shared, "rotated": n < size - 1})
+            for n in range(1, size)
+        ]
+        return [(first, raw), *rest]
+
+
+class RevokedAccessTokenFactory(factory.django.DjangoModelFactory):
+    """A deny-list entry, kept until the token's own expiry."""
+
+    class Meta:
+        model = RevokedAccessToken
+
+    jti = factory.LazyFunction(lambda: uuid.uuid4().hex)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + oauth_settings.ACCESS_TOKEN_LIFETIME)
+
+
+class DeletedClientFactory(factory.django.DjangoModelFactory):
+    """A tombstone of a deleted client, kept while its tokens could still be presented."""
+
+    class Meta:
+        model = DeletedClient
+
+    client_id = factory.Sequence(lambda n: f"deleted-{n}")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + oauth_settings.ACCESS_TOKEN_LIFETIME)
+
+
+class SigningKeyFactory(factory.django.DjangoModelFactory):
+    """An active signing key of ``algorithm`` (ES256 by default: fast to make)."""
+
+    class Meta:
+        model = SigningKey
+        exclude = ("key",)
+
+    class Params:
+        retired = factory.Trait(
+            state=SigningKey.State.RETIRED,
+            retired_at=factory.LazyFunction(timezone.now),
+            expires_at=factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1)),
+        )
+
+    algorithm = SigningKey.Algorithm.ES256
+    key = factory.LazyAttribute(
+        lambda o: keys.from_private_key(
+            keys.generate_private_key(o.algorithm), algorithm=o.algorithm
+        )
+    )
+    kid = factory.LazyAttribute(lambda o: o.key.kid)
+    private_key = factory.LazyAttribute(lambda o: keys.private_pem(o.key.private_key))
+    state = SigningKey.State.ACTIVE
+    activated_at = factory.LazyFunction(timezone.now)
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEvent
+
+    event = "token_issued"
+    client = None
+    client_identifier = factory.LazyAttribute(lambda o: o.client.client_id if o.client else "")
+    user = None
+    ip = "127.0.0.1"
+    details = factory.LazyFunction(dict)
+
+
+def make_code(client, user, **fields):
+    """Store an authorization code as the authorize endpoint does; return its raw value."""
+    return AuthorizationCodeFactory.create_with_raw(client=client, user=user, **fields)[1]

@@ -4,28 +4,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from http import HTTPStatus
-from urllib.parse import parse_qs, urlsplit
 
 import jwt
 from django.urls import reverse
 
-from oauthcore.models import Consent
 from oauthcore.oidc import logins
-from tests import factories
+from tests import protocol
 
 OIDC_SCOPE = "openid profile email read:profile"
 
 
 def authorize(http, client_app, user, *, login=True, **params):
     """Sign ``user`` in (unless ``login`` is False), pre-approve, GET /authorize; return the response."""
-    if login:
-        http.force_login(user)
-    scope = params.pop("scope", OIDC_SCOPE)
-    Consent.objects.update_or_create(
-        user=user, client=client_app, defaults={"scopes": scope.split()}
-    )
-    query = factories.authorize_params(client_app, scope=scope, **params)
-    return http.get(reverse("oauthcore:authorize"), query)
+    params.setdefault("scope", OIDC_SCOPE)
+    return protocol.authorization_response(http, client_app, user, login=login, **params)
 
 
 def session_auth_time(http) -> datetime:
@@ -40,34 +32,23 @@ def set_session_auth_time(http, moment: float) -> None:
     session.save()
 
 
-def code_from(response) -> str:
-    assert response.status_code == HTTPStatus.FOUND, response.content[:300]
-    query = parse_qs(urlsplit(response["Location"]).query)
-    assert "code" in query, query
-    return query["code"][0]
-
-
 def redeem_code(http, client_app, code: str) -> dict:
     """Exchange ``code`` at the token endpoint; return the JSON body of the success."""
-    data = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": client_app.redirect_uris[0],
-        "code_verifier": factories.VERIFIER,
-    }
-    response = factories.post_token(http, data, **factories.basic_auth(client_app.client_id))
+    response = protocol.token(http, client_app, code)
     assert response.status_code == HTTPStatus.OK, response.json()
     return response.json()
 
 
 def sign_in(http, client_app, user, **params) -> dict:
     """Run the whole code flow with ``openid`` for ``user``; return the token response."""
-    return redeem_code(http, client_app, code_from(authorize(http, client_app, user, **params)))
+    return redeem_code(
+        http, client_app, protocol.code_from(authorize(http, client_app, user, **params))
+    )
 
 
-def refresh(http, client_app, refresh_token: str, **extra) -> dict:
-    data = {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
-    response = factories.post_token(http, data, **factories.basic_auth(client_app.client_id))
+def refreshed(http, client_app, refresh_token: str, **extra) -> dict:
+    """Use ``refresh_token``; return the JSON body of the success."""
+    response = protocol.refresh(http, client_app, refresh_token, **extra)
     assert response.status_code == HTTPStatus.OK, response.json()
     return response.json()
 

@@ -13,7 +13,7 @@ from django.db import close_old_connections
 from django.urls import reverse
 
 from oauthcore.models import AuditEvent
-from tests.factories import basic_auth, post_token
+from tests.protocol import basic_auth, post_token
 
 pytestmark = pytest.mark.django_db
 

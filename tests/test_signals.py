@@ -8,9 +8,8 @@ from django.urls import reverse
 
 from oauthcore import signals
 from oauthcore.models import Client, Consent, RefreshToken
-from oauthcore.resource_server import access_tokens
-from tests import browser, factories
-from tests.factories import basic_auth, post_token, redeem
+from tests import browser, factories, protocol
+from tests.protocol import basic_auth, jti_of, post_token, redeem, refresh, revoke
 
 pytestmark = pytest.mark.django_db
 
@@ -51,10 +50,6 @@ def form_post(http, url, data, **extra):
     return http.post(
         url, urlencode(data), content_type="application/x-www-form-urlencoded", **extra
     )
-
-
-def jti_of(access_token):
-    return access_tokens.decode(access_token).jti
 
 
 def assert_no_raw_secret(sent, *raw_values):
@@ -100,11 +95,6 @@ def test_client_credentials_sends_token_issued_without_user(client, client_app, 
     }
 
 
-def refresh(http, app, refresh_token, **extra):
-    data = {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
-    return post_token(http, data, **basic_auth(app.client_id))
-
-
 def test_refresh_sends_token_issued_then_token_refreshed(client, client_app, user, sent):
     first = redeem(client, client_app, user, scope="read:profile read:email").json()
     sent.clear()
@@ -138,7 +128,7 @@ def test_reuse_sends_refresh_token_reused(client, client_app, user, sent):
 
 def test_consent_sends_consent_granted(client, client_app, user, sent):
     client.force_login(user)
-    query = urlencode(factories.authorize_params(client_app))
+    query = urlencode(protocol.authorize_params(client_app))
     page = client.get(reverse("oauthcore:authorize") + "?" + query).content.decode()
     form = browser.form_with_button(page, "Allow")
     response = form_post(client, form.action, form.data("Allow"))
@@ -152,11 +142,6 @@ def test_consent_sends_consent_granted(client, client_app, user, sent):
         "consent": Consent.objects.get(),
     }
     assert kwargs["consent"].scopes == ["read:profile", "read:email"]
-
-
-def revoke(http, app, token):
-    url = reverse("oauthcore:revoke")
-    return form_post(http, url, {"token": token}, **basic_auth(app.client_id))
 
 
 def test_revoking_an_access_token_sends_token_revoked(client, client_app, user, sent):
@@ -201,10 +186,10 @@ def test_a_foreign_or_unknown_token_sends_nothing(client, client_app, user, sent
 
 def test_revoke_access_sends_consent_revoked_and_token_revoked(client, user, sent):
     app = factories.ClientFactory()
-    Consent.objects.create(user=user, client=app, scopes=["read:profile"])
+    factories.ConsentFactory(user=user, client=app, scopes=["read:profile"])
     redeem(client, app, user)
     lone = factories.ClientFactory(grant_types=["authorization_code"])
-    Consent.objects.create(user=user, client=lone, scopes=["read:email"])
+    factories.ConsentFactory(user=user, client=lone, scopes=["read:email"])
     lone_body = redeem(client, lone, user, scope="read:email").json()
     client.force_login(user)
     sent.clear()

@@ -5,18 +5,17 @@ from __future__ import annotations
 import base64
 import json
 from http import HTTPStatus
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from django.urls import reverse
 
 from oauthcore.models import AuthorizationCode, Consent, RefreshToken, RevokedAccessToken
+from tests import protocol
 
 ISSUER = "http://testserver"
 
 
-def authorize(http, params):
-    """GET the authorization endpoint with ``params`` (a dict or a list of pairs)."""
-    return http.get(reverse("oauthcore:authorize") + "?" + urlencode(params, doseq=True))
+authorize = protocol.authorization_request  # the attacker's request, sent as it is
 
 
 def snapshot() -> dict:

@@ -1,8 +1,9 @@
 """Attacks on the code flow (RFC 9700 4.5, 4.4, 4.7, 4.8, 4.14; RFC 7636; RFC 9207).
 
 Each attack goes through HTTP and asserts the exact refusal and that nothing changed.
-Complements tests/test_token_code.py, tests/test_consent.py and tests/test_token_refresh.py,
-which cover the single-step refusals; here the attacks are played end to end.
+Complements tests/server/test_token_code.py, tests/server/test_consent.py and
+tests/server/test_token_refresh.py, which cover the single-step refusals; here the attacks are
+played end to end.
 """
 
 from http import HTTPStatus
@@ -14,8 +15,9 @@ from django.test import Client as HttpClient
 
 from oauthcore.models import AuthorizationCode, Consent
 from oauthcore.server import authorization, pkce
-from tests import browser, factories
-from tests.factories import VERIFIER, basic_auth, post_token
+from tests import browser, factories, protocol
+from tests.factories import VERIFIER
+from tests.protocol import basic_auth, post_token, refresh
 from tests.security.kit import (
     ISSUER,
     assert_error_page,
@@ -35,7 +37,7 @@ CHALLENGE = pkce.s256(VERIFIER)
 
 def code_for(http, app, **overrides) -> str:
     """Run the authorization request of a consenting, signed-in user; return the code."""
-    return redirect_query(authorize(http, factories.authorize_params(app, **overrides)), CALLBACK)[
+    return redirect_query(authorize(http, protocol.authorize_params(app, **overrides)), CALLBACK)[
         "code"
     ]
 
@@ -90,7 +92,7 @@ def test_a_code_bound_to_s256_needs_its_verifier(victim, client_app, fields):
     ],
 )
 def test_the_authorization_request_cannot_downgrade_pkce(victim, client_app, overrides):
-    params = factories.authorize_params(client_app, **overrides)
+    params = protocol.authorize_params(client_app, **overrides)
     query = redirect_query(authorize(victim, params), CALLBACK)
     assert query["error"] == "invalid_request"
     assert "code" not in query
@@ -147,7 +149,7 @@ def test_a_replayed_code_kills_what_it_issued_at_the_api(victim, client_app):
 
 
 def cancel(http, app, **overrides):
-    response = authorize(http, factories.authorize_params(app, **overrides))
+    response = authorize(http, protocol.authorize_params(app, **overrides))
     form = browser.form_with_button(response.content.decode(), "Cancel")
     return http.post(form.action, urlencode(form.data("Cancel")), content_type=FORM)
 
@@ -157,18 +159,18 @@ FORM = "application/x-www-form-urlencoded"
 
 def answers(http, user, app):
     """Every kind of authorization response a verified redirect URI receives."""
-    yield "code", authorize(http, factories.authorize_params(app))
-    yield "invalid_scope", authorize(http, factories.authorize_params(app, scope="nope"))
+    yield "code", authorize(http, protocol.authorize_params(app))
+    yield "invalid_scope", authorize(http, protocol.authorize_params(app, scope="nope"))
     yield (
         "unsupported_response_type",
-        authorize(http, factories.authorize_params(app, response_type="token")),
+        authorize(http, protocol.authorize_params(app, response_type="token")),
     )
-    yield "invalid_request", authorize(http, factories.authorize_params(app, code_challenge=None))
+    yield "invalid_request", authorize(http, protocol.authorize_params(app, code_challenge=None))
     other = factories.ClientFactory(redirect_uris=[CALLBACK])
-    yield "consent_required", authorize(http, factories.authorize_params(other, prompt="none"))
+    yield "consent_required", authorize(http, protocol.authorize_params(other, prompt="none"))
     yield "access_denied", cancel(http, other)
     http.logout()
-    yield "login_required", authorize(http, factories.authorize_params(app, prompt="none"))
+    yield "login_required", authorize(http, protocol.authorize_params(app, prompt="none"))
 
 
 def test_every_authorization_response_names_the_issuer(victim, client_app, user):
@@ -197,7 +199,7 @@ SPECIAL_STATE = " !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ a+b%20c&state=evil&iss=x"
 def test_state_comes_back_exactly(victim, client_app, error):
     overrides = {"state": SPECIAL_STATE, **({"scope": "nope"} if error else {})}
     query = redirect_query(
-        authorize(victim, factories.authorize_params(client_app, **overrides)), CALLBACK
+        authorize(victim, protocol.authorize_params(client_app, **overrides)), CALLBACK
     )
     assert query["state"] == SPECIAL_STATE
     assert query["iss"] == ISSUER
@@ -207,13 +209,13 @@ def test_state_comes_back_exactly(victim, client_app, error):
 @pytest.mark.parametrize("error", [False, True])
 def test_no_state_sent_means_no_state_back(victim, client_app, error):
     overrides = {"state": None, **({"scope": "nope"} if error else {})}
-    response = authorize(victim, factories.authorize_params(client_app, **overrides))
+    response = authorize(victim, protocol.authorize_params(client_app, **overrides))
     assert "state" not in redirect_query(response, CALLBACK)
 
 
 @pytest.mark.parametrize("state", ["caf\u00e9", "a\nb", "x" * 1025])
 def test_a_malformed_state_is_refused_and_not_echoed(victim, client_app, state):
-    response = authorize(victim, factories.authorize_params(client_app, state=state))
+    response = authorize(victim, protocol.authorize_params(client_app, state=state))
     query = redirect_query(response, CALLBACK)
     assert query["error"] == "invalid_request"
     assert "state" not in query
@@ -232,7 +234,7 @@ def fresh(user, client_app):
 
 
 def consent_form(http, app, **overrides):
-    response = authorize(http, factories.authorize_params(app, **overrides))
+    response = authorize(http, protocol.authorize_params(app, **overrides))
     assert response.status_code == HTTPStatus.OK
     return response, browser.form_with_button(response.content.decode(), "Allow")
 
@@ -331,11 +333,6 @@ def test_a_request_blob_tampered_to_add_scopes_is_refused(fresh, client_app, sco
 def tokens(victim, app, scope="read:profile"):
     code = code_for(victim, app, scope=scope)
     return exchange(victim, app, code, code_verifier=VERIFIER).json()
-
-
-def refresh(http, app, refresh_token, **extra):
-    data = {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
-    return post_token(http, data, **basic_auth(app.client_id))
 
 
 @pytest.mark.parametrize(

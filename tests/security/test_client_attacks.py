@@ -1,6 +1,6 @@
 """Attacks on client authentication (RFC 6749 2.3, 10.1; RFC 9700 2.5, 4.15).
 
-tests/test_client_auth.py shows each single failure is the same invalid_client; here: guessing
+tests/server/test_client_auth.py shows each single failure is the same invalid_client; here: guessing
 in bulk, the constant-time path, public and disabled clients, at every back-channel endpoint.
 """
 
@@ -13,8 +13,9 @@ from django.urls import reverse
 from oauthcore import crypto
 from oauthcore.errors import InvalidClientMetadata
 from oauthcore.server import registration
-from tests import factories
-from tests.factories import basic_auth, make_code, post_token
+from tests import factories, protocol
+from tests.factories import make_code
+from tests.protocol import basic_auth, post_token
 from tests.security.kit import assert_error_page, assert_json_error, authorize, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -217,7 +218,7 @@ def disabled(client_app):
 def test_a_disabled_client_gets_the_error_page_at_authorize(victim, disabled):
     before = snapshot()
     assert_error_page(
-        authorize(victim, factories.authorize_params(disabled)), error="invalid_client"
+        authorize(victim, protocol.authorize_params(disabled)), error="invalid_client"
     )
     assert snapshot() == before
 

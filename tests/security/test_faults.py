@@ -17,8 +17,9 @@ from django.urls import reverse
 
 from oauthcore import generation
 from oauthcore.models import AuthorizationCode, RefreshToken, RevokedAccessToken
-from tests import factories
-from tests.factories import REDIRECT_URI, VERIFIER, basic_auth, make_code, post_token, redeem
+from tests import factories, protocol
+from tests.factories import REDIRECT_URI, VERIFIER, make_code
+from tests.protocol import basic_auth, post_token, redeem
 from tests.security.kit import ISSUER, assert_json_error, authorize, redirect_query
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def refresh(http, raw):
 @pytest.mark.django_db(transaction=True)
 def test_code_issuance_failure_redirects_temporarily_unavailable(http, victim, client_app):
     victim.raise_request_exception = False
-    params = factories.authorize_params(client_app, redirect_uri=REDIRECT_URI)
+    params = protocol.authorize_params(client_app, redirect_uri=REDIRECT_URI)
     with failing(INSERT_CODE):
         response = authorize(victim, params)
     # The redirect URI is verified at that point: the error goes back to it (RFC 6749 4.1.2.1).
@@ -102,7 +103,7 @@ def test_code_issuance_failure_redirects_temporarily_unavailable(http, victim, c
 def test_a_database_down_before_the_client_is_known_shows_the_error_page(victim, client_app):
     victim.raise_request_exception = False
     with failing(r'FROM "oauthcore_client"'):
-        response = authorize(victim, factories.authorize_params(client_app))
+        response = authorize(victim, protocol.authorize_params(client_app))
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert "Location" not in response
     assert "Error code: temporarily_unavailable" in response.content.decode()

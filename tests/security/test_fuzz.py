@@ -24,7 +24,7 @@ from oauthcore import errors
 from oauthcore.jose import keyring
 from oauthcore.resource_server import access_tokens, bearer
 from oauthcore.testing import make_access_token
-from tests import factories
+from tests import factories, protocol
 from tests.security import kit
 from tests.security.conftest import ALL_SCOPES
 
@@ -208,7 +208,7 @@ def authorize_changes():
 @example(changes={"prompt": "none login", "max_age": "-1"}, extra=[])
 def test_authorize_get(signed_in, app, changes, extra):
     cache.clear()
-    params = factories.authorize_params(app, **changes)
+    params = protocol.authorize_params(app, **changes)
     pairs = list(params.items()) + extra
     assert_authorize_answer(kit.authorize(signed_in, pairs), app)
 

@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
-from tests import factories
-from tests.factories import basic_auth, post_token
+from tests import factories, protocol
+from tests.protocol import basic_auth, post_token
 from tests.security import kit
 
 pytestmark = pytest.mark.django_db
@@ -40,11 +40,11 @@ def post_form(http, name, data, **extra):
 
 
 def issued(http, client_app, user):
-    return factories.redeem(http, client_app, user).json()
+    return protocol.redeem(http, client_app, user).json()
 
 
 def test_token_responses(client, client_app, user):
-    assert_no_store(factories.redeem(client, client_app, user))
+    assert_no_store(protocol.redeem(client, client_app, user))
     assert_no_store(post_token(client, {"grant_type": "client_credentials"}, **basic_auth("x")))
     assert_no_store(post_token(client, {"grant_type": "nope"}, **basic_auth(client_app.client_id)))
     assert_no_store(client.get(reverse("oauthcore:token")))
@@ -71,7 +71,7 @@ def test_introspection_and_revocation(client, client_app, user, name):
 
 
 def test_authorize_redirects(client, client_app, user):
-    params = factories.authorize_params(client_app)
+    params = protocol.authorize_params(client_app)
     to_login = kit.authorize(client, params)
     assert to_login.status_code == HTTPStatus.FOUND
     assert_no_store(to_login)
@@ -88,7 +88,7 @@ def test_authorize_redirects(client, client_app, user):
 
 def test_consent_page(client, client_app, user):
     client.force_login(user)
-    page = kit.authorize(client, factories.authorize_params(client_app))
+    page = kit.authorize(client, protocol.authorize_params(client_app))
     assert page.status_code == HTTPStatus.OK
     assert "oauthcore/consent.html" in [t.name for t in page.templates]
     assert_protected_page(page)

@@ -9,8 +9,8 @@ import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from tests import browser, factories
-from tests.factories import basic_auth, post_token
+from tests import browser, factories, protocol
+from tests.protocol import basic_auth, post_token
 from tests.security import kit
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def post_form(http, url, data, **extra):
 
 def sign_in_and_allow(http, app, *, username="alice"):
     """Drive the browser flow: /authorize, the login form, consent (Allow); return the code."""
-    response = kit.authorize(http, factories.authorize_params(app, scope="read:profile"))
+    response = kit.authorize(http, protocol.authorize_params(app, scope="read:profile"))
     assert response.status_code == HTTPStatus.FOUND, response.content[:300]
     login_url = response["Location"]
     form = browser.form_with_button(http.get(login_url).content.decode(), "Sign in")
@@ -51,8 +51,8 @@ def code_flow(http, app, *, secret=factories.DEMO_SECRET):
     assert response.status_code == HTTPStatus.OK, response.content
 
 
-def client_credentials(http, app):
-    response = post_token(http, {"grant_type": "client_credentials"}, **basic_auth(app.client_id))
+def assert_client_credentials_ok(http, app):
+    response = protocol.client_credentials(http, app)
     assert response.status_code == HTTPStatus.OK, response.content
 
 
@@ -71,9 +71,9 @@ def test_a_service_retrying_a_stale_secret_blocks_nobody_else_at_its_address(use
             http, {"grant_type": "client_credentials"}, **basic_auth(service.client_id, "stale")
         )
         assert response.status_code in (HTTPStatus.UNAUTHORIZED, HTTPStatus.TOO_MANY_REQUESTS)
-    client_credentials(http, other)  # another client at the same address
+    assert_client_credentials_ok(http, other)  # another client at the same address
     code_flow(http, client_app)  # a browser login and consent at the same address
-    client_credentials(http, service)  # and the service itself, once its secret is fixed
+    assert_client_credentials_ok(http, service)  # and the service itself, once its secret is fixed
 
 
 def test_an_outside_client_failing_hundreds_of_times_still_completes_normal_flows(
@@ -88,16 +88,14 @@ def test_an_outside_client_failing_hundreds_of_times_still_completes_normal_flow
         post_token(http, {"grant_type": "authorization_code", "code": f"c{n}", **public})
         post_token(http, {"grant_type": "refresh_token", "refresh_token": f"r{n}", **public})
         kit.authorize(http, {"client_id": f"nobody-{n}", "response_type": "code"})
-        kit.authorize(
-            http, factories.authorize_params(client_app, redirect_uri=f"https://evil/{n}")
-        )
+        kit.authorize(http, protocol.authorize_params(client_app, redirect_uri=f"https://evil/{n}"))
     code_flow(http, client_app)
-    client_credentials(http, client_app)
+    assert_client_credentials_ok(http, client_app)
 
 
 def test_the_authorize_budget_limits_volume_per_address(client_app, settings):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "RATE_LIMIT_AUTHORIZE_REQUESTS": 5}
-    url = reverse("oauthcore:authorize") + "?" + urlencode(factories.authorize_params(client_app))
+    url = reverse("oauthcore:authorize") + "?" + urlencode(protocol.authorize_params(client_app))
     for _ in range(5):
         assert HttpClient().get(url, REMOTE_ADDR=ADDRESS).status_code == HTTPStatus.FOUND
     refused = HttpClient().get(url, REMOTE_ADDR=ADDRESS)
@@ -114,7 +112,7 @@ def test_a_flood_at_a_shared_address_does_not_stop_a_signed_in_user(user, client
     """The budget of signed-in requests is the user's own: consent still works behind the NAT."""
     settings.OAUTHCORE = {**settings.OAUTHCORE, "RATE_LIMIT_AUTHORIZE_REQUESTS": 5}
     http = HttpClient(REMOTE_ADDR=ADDRESS)
-    response = kit.authorize(http, factories.authorize_params(client_app, scope="read:profile"))
+    response = kit.authorize(http, protocol.authorize_params(client_app, scope="read:profile"))
     login_url = response["Location"]  # the user reaches the login page first, then a flood
     for _ in range(10):
         HttpClient().get(reverse("oauthcore:authorize"), REMOTE_ADDR=ADDRESS)
@@ -132,4 +130,4 @@ def test_error_pages_at_authorize_are_not_counted_as_failures(client_app, settin
     http = HttpClient(REMOTE_ADDR=ADDRESS)
     for _ in range(20):
         kit.assert_error_page(kit.authorize(http, {"client_id": "nobody"}), "invalid_client")
-    assert kit.authorize(http, factories.authorize_params(client_app)).status_code == 302
+    assert kit.authorize(http, protocol.authorize_params(client_app)).status_code == 302

@@ -9,7 +9,6 @@ PostgreSQL only: SQLite serializes writers, so the race cannot happen there.
 import threading
 from functools import partial
 from http import HTTPStatus
-from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -19,7 +18,7 @@ from django.urls import reverse
 from oauthcore.models import RefreshToken
 from oauthcore.resource_server import denylist
 from tests import factories
-from tests.factories import basic_auth, post_token, redeem
+from tests.protocol import redeem, refresh, revoke
 
 pytestmark = [
     pytest.mark.postgres,
@@ -33,17 +32,8 @@ pytestmark = [
 ROUNDS = 10
 
 
-def refresh(http, app, raw):
-    data = {"grant_type": "refresh_token", "refresh_token": raw}
-    return post_token(http, data, **basic_auth(app.client_id))
-
-
-def revoke(http, app, raw):
-    body = urlencode({"token": raw, "token_type_hint": "refresh_token"})
-    ctype = "application/x-www-form-urlencoded"
-    return http.post(
-        reverse("oauthcore:revoke"), body, content_type=ctype, **basic_auth(app.client_id)
-    )
+def revoke_refresh_token(http, app, raw):
+    return revoke(http, app, {"token": raw, "token_type_hint": "refresh_token"})
 
 
 def together(*calls):
@@ -82,7 +72,8 @@ def test_refresh_racing_revocation_leaves_nothing_alive(client, app):
         issued = redeem(client, app, user).json()
         raw = issued["refresh_token"]
         refreshed, revoked = together(
-            partial(refresh, app=app, raw=raw), partial(revoke, app=app, raw=raw)
+            partial(refresh, app=app, refresh_token=raw),
+            partial(revoke_refresh_token, app=app, raw=raw),
         )
         assert revoked.status_code == HTTPStatus.OK
         assert refreshed.status_code in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST), refreshed.content

@@ -13,8 +13,8 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
 
-from tests import factories
-from tests.factories import basic_auth, post_token
+from tests import factories, protocol
+from tests.protocol import basic_auth, post_token
 from tests.security import kit
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +135,7 @@ def test_a_stranger_elsewhere_touches_no_pair_of_yours(client, client_app):
 
 
 def test_a_public_client_cannot_be_locked_out_from_another_address(client, public_client, user):
-    tokens = factories.redeem(client, public_client, user).json()
+    tokens = protocol.redeem(client, public_client, user).json()
     stale = {"grant_type": "refresh_token", "client_id": public_client.client_id}
     for n in range(LIMIT * 3):
         post_token(client, {**stale, "refresh_token": f"guess-{n}"}, REMOTE_ADDR="10.0.2.1")

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.management import CommandError
 
 from oauthcore.models import AuthorizationCode, Client
-from tests import factories
+from tests import factories, protocol
 from tests.security.kit import (
     admin_add_client,
     assert_error_page,
@@ -147,7 +147,7 @@ def client_app(db):
 def code_for(http, app, uri: str) -> str:
     """Return a code issued (to the signed-in ``http``) for ``uri``, sent as redirect_uri."""
     cache.clear()  # every attempt starts under the failure limits
-    response = authorize(http, factories.authorize_params(app, redirect_uri=uri))
+    response = authorize(http, protocol.authorize_params(app, redirect_uri=uri))
     return redirect_query(response, uri)["code"]
 
 
@@ -155,13 +155,13 @@ def exchange(http, app, code: str, uri: str):
     cache.clear()
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": uri}
     data["code_verifier"] = factories.VERIFIER
-    return factories.post_token(http, data, **factories.basic_auth(app.client_id))
+    return protocol.post_token(http, data, **protocol.basic_auth(app.client_id))
 
 
 def assert_refused_at_authorize(http, app, uri: str) -> None:
     cache.clear()
     codes = AuthorizationCode.objects.count()
-    response = authorize(http, factories.authorize_params(app, redirect_uri=uri))
+    response = authorize(http, protocol.authorize_params(app, redirect_uri=uri))
     assert_error_page(response)  # never a redirect, not even with an error
     assert AuthorizationCode.objects.count() == codes
 
@@ -193,7 +193,7 @@ def test_a_loopback_ip_uri_on_another_port_is_accepted(victim, client_app, uri):
 def test_a_code_issued_without_redirect_uri_needs_none_or_the_registered_one(victim, user):
     app = factories.ClientFactory(redirect_uris=[V4])
     factories.ConsentFactory(user=user, client=app, scopes=["read:profile", "read:email"])
-    response = authorize(victim, factories.authorize_params(app, redirect_uri=None))
+    response = authorize(victim, protocol.authorize_params(app, redirect_uri=None))
     code = redirect_query(response, V4)["code"]
     for uri in ("http://127.0.0.1:9999/cb", V4 + "/", " " + V4):
         response = exchange(victim, app, code, uri)

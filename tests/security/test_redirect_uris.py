@@ -3,7 +3,7 @@
 Every request comes from a signed-in user who already consented, so a URI that got through would
 be answered with a code at once. The endpoint must show its own error page instead: no Location
 header, no code row. Registration (command and admin) refuses what may never be registered.
-Complements tests/test_authorize.py (test_unregistered_redirect_uri_gets_an_error_page).
+Complements tests/server/test_authorize.py (test_unregistered_redirect_uri_gets_an_error_page).
 """
 
 from http import HTTPStatus
@@ -13,7 +13,7 @@ from django.core.management import CommandError
 from django.urls import reverse
 
 from oauthcore.models import AuthorizationCode, Client
-from tests import factories
+from tests import factories, protocol
 from tests.security.kit import (
     admin_add_client,
     assert_error_page,
@@ -120,7 +120,7 @@ def test_the_registered_uris_work(victim, client_app):
     """The control: the same signed-in user gets a code at once for the registered URIs."""
     for uri in (CB, LOOPBACK):
         query = redirect_query(
-            authorize(victim, factories.authorize_params(client_app, redirect_uri=uri)), uri
+            authorize(victim, protocol.authorize_params(client_app, redirect_uri=uri)), uri
         )
         assert query["code"]
 
@@ -129,14 +129,14 @@ def test_the_registered_uris_work(victim, client_app):
 @pytest.mark.parametrize("uri", BYPASSES.values(), ids=BYPASSES.keys())
 def test_bypasses_get_the_error_page(victim, client_app, uri, prompt):
     before = snapshot()
-    params = factories.authorize_params(client_app, redirect_uri=uri, prompt=prompt)
+    params = protocol.authorize_params(client_app, redirect_uri=uri, prompt=prompt)
     assert_refused_without_redirect(authorize(victim, params), before)
 
 
 @pytest.mark.parametrize("uri", LOOPBACK_BYPASSES.values(), ids=LOOPBACK_BYPASSES.keys())
 def test_loopback_bypasses_get_the_error_page(victim, client_app, uri):
     before = snapshot()
-    params = factories.authorize_params(client_app, redirect_uri=uri)
+    params = protocol.authorize_params(client_app, redirect_uri=uri)
     assert_refused_without_redirect(authorize(victim, params), before)
 
 
@@ -144,7 +144,7 @@ def test_loopback_bypasses_get_the_error_page(victim, client_app, uri):
 def test_only_the_port_of_a_loopback_ip_may_vary(victim, client_app, uri):
     """RFC 8252 7.3: a native app listens on whatever port the OS gives it."""
     assert redirect_query(
-        authorize(victim, factories.authorize_params(client_app, redirect_uri=uri)), uri
+        authorize(victim, protocol.authorize_params(client_app, redirect_uri=uri)), uri
     )["code"]
 
 
@@ -162,7 +162,7 @@ def test_the_port_of_a_named_host_or_https_uri_may_not_vary(client, user, regist
     client.force_login(user)
     before = snapshot()
     assert_refused_without_redirect(
-        authorize(client, factories.authorize_params(app, redirect_uri=sent)), before
+        authorize(client, protocol.authorize_params(app, redirect_uri=sent)), before
     )
 
 
@@ -182,7 +182,7 @@ def test_prompt_none_with_an_unregistered_uri_never_redirects(client, client_app
     """Anonymous + prompt=none would answer login_required by redirect: only to a verified URI."""
     if signed_in:
         client.force_login(user)
-    params = factories.authorize_params(
+    params = protocol.authorize_params(
         client_app, redirect_uri="https://evil.com/cb", prompt="none"
     )
     assert_refused_without_redirect(authorize(client, params), snapshot())
@@ -258,7 +258,7 @@ def test_login_next_never_leaves_the_site(client, user, next_url):
 
 def test_login_next_to_the_authorize_endpoint_is_followed(client, client_app, user):
     """The control: the safe next the endpoint sends an anonymous user to is honoured."""
-    response = authorize(client, factories.authorize_params(client_app))
+    response = authorize(client, protocol.authorize_params(client_app))
     assert response.status_code == HTTPStatus.FOUND
     login_url, _, query = response["Location"].partition("?")
     assert login_url == reverse("login")

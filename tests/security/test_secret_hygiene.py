@@ -13,8 +13,9 @@ import pytest
 from django.urls import reverse
 
 from oauthcore.adapter import Adapter
-from tests import browser, factories
-from tests.factories import VERIFIER, basic_auth, post_token
+from tests import browser, factories, protocol
+from tests.factories import VERIFIER
+from tests.protocol import basic_auth, post_token
 from tests.security.kit import authorize, redirect_query
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,7 @@ def form_post(http, name, data, **extra):
 def run_flows(http, user, app, pages: list[str]) -> list[str]:
     """Drive every flow once; return the secrets seen and collect the pages shown."""
     http.force_login(user)
-    response = authorize(http, factories.authorize_params(app))
+    response = authorize(http, protocol.authorize_params(app))
     pages.append(response.content.decode())
     form = browser.form_with_button(response.content.decode(), "Allow")
     code = redirect_query(
@@ -99,7 +100,7 @@ def run_flows(http, user, app, pages: list[str]) -> list[str]:
     pages.append(
         post_token(http, cc | {"client_secret": "wrong-" + factories.DEMO_SECRET}).content.decode()
     )
-    bad = factories.authorize_params(app, redirect_uri="https://evil.com/cb")
+    bad = protocol.authorize_params(app, redirect_uri="https://evil.com/cb")
     pages.append(authorize(http, bad).content.decode())
     return [
         factories.DEMO_SECRET,

@@ -1,7 +1,7 @@
 """Attacks on the JWT access token's header at the example API (RFC 8725, RFC 7515, RFC 9068).
 
 Every forged token goes to ``GET /api/profile/`` and must get 401 ``invalid_token`` with the
-exact reason. tests/test_rest_framework_errors.py already covers lower-case ``alg: none`` without
+exact reason. tests/contrib/test_rest_framework_errors.py already covers lower-case ``alg: none`` without
 signature, HS256 keyed with the SPKI PEM, typ JWT/id_token/empty/missing, ``crit`` and an
 unknown kid; this module covers the rest of each family. Claims: test_token_claims.py.
 """

@@ -1,7 +1,7 @@
 """Attacks on the JWT access token's claims, clock, size and signature bytes (RFC 7519 4.1,
 RFC 9068 4, RFC 8725 3.8-3.9), at ``GET /api/profile/``.
 
-tests/test_rest_framework_errors.py covers expired, not yet valid, wrong iss/aud, missing exp/jti,
+tests/contrib/test_rest_framework_errors.py covers expired, not yet valid, wrong iss/aud, missing exp/jti,
 exp as a string or infinity, sub as a number, tampered payload and another token's signature.
 """
 
