@@ -14,7 +14,7 @@ from django.urls import reverse
 from oauthcore import adapter
 from oauthcore.adapter import Adapter
 from oauthcore.ops import checks
-from tests import factories, oidc_flow
+from tests import factories, oidc_flow, protocol
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +88,7 @@ def claims_of(access_token: str) -> dict:
 
 
 def introspect(http, client_app, token: str) -> dict:
-    extra = factories.basic_auth(client_app.client_id)
+    extra = protocol.basic_auth(client_app.client_id)
     form = "application/x-www-form-urlencoded"
     url = reverse("oauthcore:introspect")
     return http.post(url, urlencode({"token": token}), content_type=form, **extra).json()
@@ -124,7 +124,7 @@ def test_an_old_adapter_without_kwargs_still_works_and_warns(client, client_app,
         warnings.simplefilter("always")
         body = oidc_flow.sign_in(client, client_app, user, scope=SCOPE)
         userinfo = client.get(reverse("oauthcore:userinfo"), **bearer(body["access_token"]))
-        refreshed = oidc_flow.refresh(client, client_app, body["refresh_token"])
+        refreshed = oidc_flow.refreshed(client, client_app, body["refresh_token"])
     assert claims_of(body["access_token"])["sub"] == f"legacy-{user.pk}"
     assert claims_of(refreshed["access_token"])["sub"] == f"legacy-{user.pk}"
     assert userinfo.status_code == HTTPStatus.OK
@@ -172,7 +172,7 @@ def test_id_token_claims_are_added_but_cannot_replace_the_protocols(
     assert "azp" not in claims
     assert "tenant" not in claims_of(body["access_token"])  # ID tokens only
 
-    refreshed = oidc_flow.refresh(client, client_app, body["refresh_token"])
+    refreshed = oidc_flow.refreshed(client, client_app, body["refresh_token"])
     again = oidc_flow.verify(client, refreshed["id_token"], audience=client_app.client_id)
     assert again["tenant"] == "acme"
     assert "nonce" not in again  # OIDC Core 12.2; the adapter cannot add one either

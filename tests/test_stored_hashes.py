@@ -10,7 +10,7 @@ from oauthcore import crypto
 from oauthcore.models import AuthorizationCode, Client, RefreshToken
 from oauthcore.server import client_auth
 from tests import factories
-from tests.factories import basic_auth, post_token, redeem
+from tests.protocol import basic_auth, post_token, redeem
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from oauthcore import errors
 from oauthcore.server import authorization
-from tests.factories import authorize_params
+from tests.protocol import authorize_params
 
 pytestmark = pytest.mark.django_db
 

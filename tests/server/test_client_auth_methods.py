@@ -10,7 +10,7 @@ from oauthcore.errors import InvalidClientMetadata
 from oauthcore.models import Client
 from oauthcore.server import client_auth, registration
 from tests import factories
-from tests.factories import basic_auth, post_token
+from tests.protocol import basic_auth, post_token
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from oauthcore import errors
 from oauthcore.server import grants
 from tests import factories
-from tests.factories import basic_auth, post_token
+from tests.protocol import basic_auth, post_token
 
 pytestmark = pytest.mark.django_db
 
