@@ -123,6 +123,7 @@ def test_refresh_reuse_at_b_kills_the_family_on_both(stack):
     )
     assert reuse.status_code == HTTPStatus.BAD_REQUEST
     assert reuse.json()["error"] == "invalid_grant"
+    time.sleep(SYNC_SECONDS)  # A reads the generation B moved within SYNC_INTERVAL
     for server in (stack.a, stack.b):
         again = token_request(
             server, stack.web, grant_type="refresh_token", refresh_token=second["refresh_token"]
