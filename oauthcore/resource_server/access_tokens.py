@@ -127,10 +127,8 @@ def _is_time(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _is_for(aud: Any, audience: str | Collection[str]) -> bool:
-    """Tell whether the ``aud`` claim names ``audience``, or one of several accepted (RFC 7519 4.1.3)."""
-    if isinstance(audience, str):
-        return audience == aud or (isinstance(aud, list) and audience in aud)
+def _names_one_of(aud: Any, audience: Collection[str]) -> bool:
+    """Tell whether the ``aud`` claim names one of the accepted audiences (RFC 7519 4.1.3)."""
     if isinstance(aud, str):
         return aud in audience
     return isinstance(aud, list) and any(isinstance(name, str) and name in audience for name in aud)
@@ -151,7 +149,12 @@ def _check_claims(claims: dict[str, Any], audience: str | Collection[str], now: 
         raise errors.InvalidToken("The access token is not valid yet.")
     if claims["iss"] != oauth_settings.ISSUER:
         raise errors.InvalidToken("The access token is from another issuer.")
-    if not _is_for(claims["aud"], audience):
+    aud = claims["aud"]
+    if isinstance(audience, str):
+        accepted = audience == aud or (isinstance(aud, list) and audience in aud)
+    else:
+        accepted = _names_one_of(aud, audience)
+    if not accepted:
         raise errors.InvalidToken("The access token is for another audience.")
     if not all(isinstance(claims[name], str) for name in ("sub", "jti", "client_id")):
         raise errors.InvalidToken("The access token is invalid.")

@@ -15,6 +15,7 @@ from tests.protocol import (
     claims_of,
     introspect,
     post_token,
+    revoke,
 )
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +197,10 @@ def test_introspection_of_a_default_token_shows_its_audience(client, client_app,
     body = exchange(client, client_app, authorize(client, client_app, user)).json()
     assert introspect(client, client_app, body["access_token"]).json()["aud"] == "http://testserver"
     assert "aud" not in introspect(client, client_app, body["refresh_token"]).json()
+
+
+def test_a_token_for_a_resource_can_be_revoked(client, client_app, user):
+    body = exchange(client, client_app, authorize(client, client_app, user, resource=CALENDAR))
+    access_token = body.json()["access_token"]
+    assert revoke(client, client_app, access_token).status_code == HTTPStatus.OK
+    assert introspect(client, client_app, access_token).json() == {"active": False}
