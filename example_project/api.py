@@ -6,6 +6,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from oauthcore.conf import oauth_settings
 from oauthcore.contrib.rest_framework.permissions import HasScope
 
 DEMO_CONTACTS = [
@@ -19,6 +20,19 @@ class ProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = get_user_model()
         fields = ["first_name", "last_name"]
+
+
+def resource_identifier() -> str:
+    """Return this API's resource identifier (RFC 8707): ``{issuer}/api/``, always registered."""
+    return f"{oauth_settings.ISSUER}/api/"
+
+
+class ExampleAPIView(APIView):
+    """A view of the example API: accepts tokens for its resource and for the default audience."""
+
+    @property
+    def audience(self) -> tuple[str, str]:
+        return (resource_identifier(), oauth_settings.audience)
 
 
 def _person(request):
@@ -39,7 +53,7 @@ def _profile(request) -> dict:
     }
 
 
-class ProfileView(APIView):
+class ProfileView(ExampleAPIView):
     """GET needs read:profile; PATCH (first_name, last_name) needs write:profile."""
 
     permission_classes = [
@@ -56,7 +70,7 @@ class ProfileView(APIView):
         return Response(_profile(request))
 
 
-class EmailView(APIView):
+class EmailView(ExampleAPIView):
     permission_classes = [HasScope.of("read:email")]
 
     def get(self, request):
@@ -64,14 +78,14 @@ class EmailView(APIView):
         return Response({"sub": request.auth.subject, "email": user.email})
 
 
-class ContactsView(APIView):
+class ContactsView(ExampleAPIView):
     permission_classes = [HasScope.of("read:contacts")]
 
     def get(self, request):
         return Response({"sub": request.auth.subject, "contacts": DEMO_CONTACTS})
 
 
-class PublishView(APIView):
+class PublishView(ExampleAPIView):
     """POST needs publish; a machine client (client credentials) may call it."""
 
     permission_classes = [HasScope.per_method({"POST": ["publish"]})]

@@ -83,8 +83,11 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
+_issuer = env("OAUTHCORE_ISSUER", default="http://127.0.0.1:8000")
 OAUTHCORE = {
-    "ISSUER": env("OAUTHCORE_ISSUER", default="http://127.0.0.1:8000"),
+    "ISSUER": _issuer,
+    # RFC 8707: the example API's own resource, plus the comma list of OAUTHCORE_RESOURCES.
+    "RESOURCES": [f"{_issuer}/api/", *env.list("OAUTHCORE_RESOURCES", default=[])],
     "KEY_CACHE_TTL": timedelta(seconds=env.float("OAUTHCORE_KEY_CACHE_TTL", default=30)),
     "SCOPES": {
         "read:profile": "Read your profile info",

@@ -76,7 +76,17 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Tokens"), {"fields": ["audience", "access_token_lifetime", "refresh_token_lifetime"]}),
+        (
+            _("Tokens"),
+            {
+                "fields": [
+                    "allowed_resources",
+                    "audience",
+                    "access_token_lifetime",
+                    "refresh_token_lifetime",
+                ]
+            },
+        ),
         (_("More"), {"fields": ["metadata", "created_at", "updated_at"]}),
     ]
 

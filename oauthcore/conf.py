@@ -17,6 +17,9 @@ DEFAULTS: dict[str, Any] = {
     "ISSUER": "http://127.0.0.1:8000",
     # The `aud` of access tokens and the audience a resource server accepts; None means the issuer.
     "AUDIENCE": None,
+    # The resources (RFC 8707) this server issues tokens for: absolute URIs without a fragment,
+    # https unless on a loopback host. A `resource` parameter must name one; the token's `aud` is it.
+    "RESOURCES": [],
     # The scope registry: scope name -> the sentence shown on the consent screen.
     "SCOPES": {},
     # Lifetime of access tokens (RFC 9068); a client may override it.

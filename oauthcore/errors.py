@@ -85,6 +85,12 @@ class InvalidScope(OAuthError):
     error = "invalid_scope"
 
 
+class InvalidTarget(OAuthError):
+    """RFC 8707 2: the requested resource is invalid, unknown, or not allowed to the client."""
+
+    error = "invalid_target"
+
+
 class AccessDenied(OAuthError):
     error = "access_denied"
     status = HTTPStatus.FORBIDDEN

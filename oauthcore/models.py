@@ -85,6 +85,12 @@ class Client(models.Model):
         blank=True,
         help_text=_("Granted when a request names no scope; empty means all allowed scopes."),
     )
+    allowed_resources = models.JSONField(
+        _("allowed resources"),
+        default=list,
+        blank=True,
+        help_text=_("Resources (RFC 8707) it may ask for; empty means every registered one."),
+    )
     audience = models.CharField(
         _("audience"), max_length=255, blank=True, help_text=_("Empty means the global audience.")
     )
@@ -257,6 +263,7 @@ class AuthorizationCode(models.Model):
         blank=True, help_text=_("As sent; empty if the request named none.")
     )
     scope = models.TextField(blank=True)
+    resources = models.JSONField(default=list, blank=True)  # granted (RFC 8707 2.1)
     code_challenge = models.CharField(max_length=128, blank=True)
     nonce = models.CharField(max_length=255, blank=True)
     auth_time = models.DateTimeField(null=True, blank=True)
@@ -305,6 +312,7 @@ class RefreshToken(models.Model):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     scope = models.TextField(blank=True)
+    resources = models.JSONField(default=list, blank=True)  # granted (RFC 8707 2.2)
     auth_time = models.DateTimeField(null=True, blank=True)
     session_id = models.CharField(max_length=64, blank=True)  # OpenID Connect sid
     created_at = models.DateTimeField(default=timezone.now)

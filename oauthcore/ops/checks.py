@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 from oauthcore import adapter, client_address, scopes
 from oauthcore.conf import DEFAULTS, oauth_settings
 from oauthcore.hosts import is_loopback_host, is_secure_url
+from oauthcore.server import resources
 
 ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
 MIN_HS256_SECRET_LENGTH = 32
@@ -124,7 +125,25 @@ def _other_errors() -> list:
         found.append(
             Error(f"Invalid scope names in OAUTHCORE['SCOPES']: {invalid}.", id="oauthcore.E009")
         )
-    return found + _proxy_errors()
+    return found + _proxy_errors() + _resource_errors()
+
+
+def _resource_errors() -> list:
+    value = oauth_settings.RESOURCES
+    if isinstance(value, list | tuple):
+        bad = [name for name in value if not resources.is_registrable(name)]
+    else:
+        bad = [value]
+    if not bad:
+        return []
+    return [
+        Error(
+            f"OAUTHCORE['RESOURCES'] has invalid resource identifiers: {bad}.",
+            hint="A list of absolute URIs without a fragment (RFC 8707 2), https unless on a "
+            "loopback host, e.g. 'https://api.example.com/'.",
+            id="oauthcore.E013",
+        )
+    ]
 
 
 def _proxy_errors() -> list:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from oauthcore import crypto, scopes
 from oauthcore.errors import InvalidClientMetadata
 from oauthcore.models import Client, SigningKey
-from oauthcore.server import registration
+from oauthcore.server import registration, resources
 
 
 class RedirectURIsField(forms.CharField):
@@ -50,6 +50,15 @@ def scope_choices(current: list[str]) -> list[tuple[str, str]]:
     return choices + [(name, f"{name} — {_('not registered')}") for name in stale]
 
 
+def resource_choices(current: list[str]) -> list[tuple[str, str]]:
+    """Return the registered resources (RFC 8707), plus stored ones no longer registered."""
+    registered = resources.registered()
+    stale = [name for name in current if name not in registered]
+    return [(name, name) for name in registered] + [
+        (name, f"{name} — {_('not registered')}") for name in stale
+    ]
+
+
 class ClientForm(forms.ModelForm):
     """Edit a client; the secret is never a field (see ``ClientAdmin``)."""
 
@@ -83,6 +92,12 @@ class ClientForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Granted when a request names no scope; empty means all allowed scopes."),
     )
+    allowed_resources = forms.MultipleChoiceField(
+        label=_("allowed resources"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Resources (RFC 8707) it may ask for; none ticked means every registered one."),
+    )
 
     class Meta:
         model = Client
@@ -96,6 +111,7 @@ class ClientForm(forms.ModelForm):
             "post_logout_redirect_uris",
             "allowed_scopes",
             "default_scopes",
+            "allowed_resources",
             "skip_consent",
             "can_introspect",
             "is_active",
@@ -111,6 +127,7 @@ class ClientForm(forms.ModelForm):
         choices = scope_choices(list(dict.fromkeys(stored)))
         self.fields["allowed_scopes"].choices = choices
         self.fields["default_scopes"].choices = choices
+        self.fields["allowed_resources"].choices = resource_choices(self.instance.allowed_resources)
         self.fields["token_endpoint_auth_method"].choices = [
             ("", _("The default for the client type")),
             *Client.TokenEndpointAuthMethod.choices,
@@ -130,6 +147,14 @@ class ClientForm(forms.ModelForm):
         if taken.exists():
             raise forms.ValidationError(_("A client with this client ID already exists."))
         return client_id
+
+    def clean_allowed_resources(self) -> list[str]:
+        names = self.cleaned_data["allowed_resources"]
+        registered = resources.registered()
+        if unknown := [name for name in names if name not in registered]:
+            message = _("Not registered in OAUTHCORE['RESOURCES']: %s.") % " ".join(unknown)
+            raise forms.ValidationError(message)
+        return names
 
     def clean(self) -> dict:
         data = super().clean()

@@ -8,6 +8,7 @@ import json
 import math
 import re
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -126,7 +127,14 @@ def _is_time(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _check_claims(claims: dict[str, Any], audience: str, now: float) -> None:
+def _names_one_of(aud: Any, audience: Collection[str]) -> bool:
+    """Tell whether the ``aud`` claim names one of the accepted audiences (RFC 7519 4.1.3)."""
+    if isinstance(aud, str):
+        return aud in audience
+    return isinstance(aud, list) and any(isinstance(name, str) and name in audience for name in aud)
+
+
+def _check_claims(claims: dict[str, Any], audience: str | Collection[str], now: float) -> None:
     """Check the claims RFC 9068 4 requires: iss, aud, exp, nbf, iat and the rest present."""
     for name in REQUIRED_CLAIMS:
         if name not in claims:
@@ -142,7 +150,11 @@ def _check_claims(claims: dict[str, Any], audience: str, now: float) -> None:
     if claims["iss"] != oauth_settings.ISSUER:
         raise errors.InvalidToken("The access token is from another issuer.")
     aud = claims["aud"]
-    if audience != aud and not (isinstance(aud, list) and audience in aud):
+    if isinstance(audience, str):
+        accepted = audience == aud or (isinstance(aud, list) and audience in aud)
+    else:
+        accepted = _names_one_of(aud, audience)
+    if not accepted:
         raise errors.InvalidToken("The access token is for another audience.")
     if not all(isinstance(claims[name], str) for name in ("sub", "jti", "client_id")):
         raise errors.InvalidToken("The access token is invalid.")
@@ -184,8 +196,12 @@ def _verify_and_load(raw: str) -> tuple[keys.Key, dict[str, Any]]:
     return key, claims
 
 
-def decode(raw: str, *, audience: str | None = None, now: float | None = None) -> AccessToken:
+def decode(
+    raw: str, *, audience: str | Collection[str] | None = None, now: float | None = None
+) -> AccessToken:
     """Validate an access token (RFC 9068 4, RFC 8725 3) and return it, else ``InvalidToken``.
+
+    ``audience`` is the one accepted (default: ``AUDIENCE``), or several: the token must name one.
 
     The algorithm is the one of our key named by ``kid``; the token's ``alg`` only has to agree.
     One pass, no PyJWT decode: this runs on every API request (see bench/README.md).

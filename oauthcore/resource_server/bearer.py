@@ -49,8 +49,12 @@ def token_from_header(value: str | None) -> str | None:
     return token
 
 
-def validate(raw: str, *, audience: str | None = None) -> access_tokens.AccessToken:
+def validate(
+    raw: str, *, audience: str | Collection[str] | None = None
+) -> access_tokens.AccessToken:
     """Validate a bearer access token: signature and claims (RFC 9068 4), then the deny-list.
+
+    ``audience``: the accepted one, or several (a resource's identifier and the default).
 
     When the database cannot tell what changed (keys, revocations), the answer is 503: the
     check fails closed, and a database outage is not a 500.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import wraps
 
 from django.contrib.auth.decorators import login_not_required
@@ -28,15 +29,20 @@ def bearer_error(error: errors.OAuthError | None) -> JsonResponse:
     return response
 
 
-def authenticate(request, *, audience: str | None = None):
+def authenticate(request, *, audience: str | Collection[str] | None = None):
     """Return the validated access token of ``request``, or None when it carries none."""
     bearer.refuse_other_methods(request)
     raw = bearer.token_from_header(request.META.get("HTTP_AUTHORIZATION"))
     return None if raw is None else bearer.validate(raw, audience=audience)
 
 
-def require_scopes(*names: str, audience: str | None = None, load_users: bool = True):
+def require_scopes(
+    *names: str, audience: str | Collection[str] | None = None, load_users: bool = True
+):
     """Let a view run only with a bearer access token holding all of ``names``.
+
+    ``audience``: the one accepted (default: ``AUDIENCE``), or several, e.g. a resource
+    identifier (RFC 8707) and the default; a token must name one of them in its ``aud``.
 
     Sets ``request.auth`` and ``request.oauth_token`` (the ``AccessToken``) and ``request.user``
     (loaded lazily; a ``TokenUser`` for client-credentials tokens or when ``load_users`` is False).

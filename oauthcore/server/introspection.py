@@ -20,7 +20,7 @@ from oauthcore.adapter import get_adapter
 from oauthcore.conf import oauth_settings
 from oauthcore.models import Client, RefreshToken
 from oauthcore.resource_server import access_tokens, denylist
-from oauthcore.server import client_auth
+from oauthcore.server import client_auth, resources
 
 ACCESS_TOKEN = "access_token"
 REFRESH_TOKEN = "refresh_token"
@@ -58,7 +58,7 @@ def find_access_token(raw: str) -> tuple[Client, access_tokens.AccessToken] | No
     if client is None:
         return None
     try:
-        token = access_tokens.decode(raw, audience=client.token_audience())
+        token = access_tokens.decode(raw, audience=resources.audiences(client))
     except (errors.InvalidToken, RecursionError):  # a deeply nested JSON header
         return None
     return client, token
@@ -116,7 +116,7 @@ def _describe_refresh(token: RefreshToken, now: datetime) -> dict[str, Any]:
     """Return the RFC 7662 2.2 response for a refresh token."""
     if not is_live(token, now):
         return inactive()
-    return {
+    body = {
         "active": True,
         "scope": token.scope,
         "client_id": token.client.client_id,
@@ -127,6 +127,9 @@ def _describe_refresh(token: RefreshToken, now: datetime) -> dict[str, Any]:
         "iat": int(token.created_at.timestamp()),
         "iss": oauth_settings.ISSUER,
     }
+    if token.resources:
+        body["aud"] = token.resources  # the resources granted (RFC 8707 2.2)
+    return body
 
 
 def _may_see(caller: Client, owner: Client) -> bool:

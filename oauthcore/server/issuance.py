@@ -42,8 +42,12 @@ def issue(
     user=None,
     auth_time: datetime | None = None,
     now: datetime | None = None,
+    audience: str | list[str] | None = None,
 ) -> IssuedToken:
-    """Sign an access token for ``client`` acting for ``user`` (or itself) with ``scope``."""
+    """Sign an access token for ``client`` acting for ``user`` (or itself) with ``scope``.
+
+    ``audience`` is the ``aud``: the resources asked for (RFC 8707 2), else the client's default.
+    """
     adapter = get_adapter()
     key = keyring.signing_key()
     now = now or timezone.now()
@@ -54,7 +58,7 @@ def issue(
     claims.update(
         iss=oauth_settings.ISSUER,
         sub=adapter.get_subject(user=user, client=client) if user is not None else client.client_id,
-        aud=client.token_audience(),
+        aud=audience or client.token_audience(),
         exp=exp,
         iat=iat,
         nbf=iat,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib.auth.decorators import login_not_required
@@ -86,6 +87,8 @@ class EndpointView(View):
     """
 
     http_method_names = ["post", "options"]
+    # Parameters that may be sent more than once; ``form()`` gives them as a list.
+    repeatable: frozenset[str] = frozenset()
 
     def dispatch(self, request, *args, **kwargs):
         try:
@@ -105,8 +108,11 @@ class EndpointView(View):
             logger.exception("Unexpected error while serving %s", request.path)
             return json_error(errors.ServerError("The server failed; try again later."))
 
-    def form(self, request) -> dict[str, str]:
-        """Return the form parameters, refusing other bodies and repeated parameters (RFC 6749 3.2)."""
+    def form(self, request) -> dict[str, Any]:
+        """Return the form parameters, refusing other bodies and repeated parameters (RFC 6749 3.2).
+
+        A ``repeatable`` parameter (``resource``, RFC 8707 2) comes as the list of its values.
+        """
         content_type = request.content_type or ""
         if content_type != "application/x-www-form-urlencoded":
             raise errors.InvalidRequest("The body must be application/x-www-form-urlencoded.")
@@ -118,6 +124,9 @@ class EndpointView(View):
             raise errors.InvalidRequest("Parameters must be sent in the request body.")
         params = {}
         for name, values in pairs:
+            if name in self.repeatable:
+                params[name] = values
+                continue
             if len(values) > 1:
                 raise errors.InvalidRequest("A parameter is repeated.")  # its name is theirs
             params[name] = values[0]

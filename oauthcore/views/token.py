@@ -32,6 +32,8 @@ def send_denied(request, params, client, error: errors.OAuthError) -> None:
 
 
 class TokenView(EndpointView):
+    repeatable = frozenset({"resource"})  # RFC 8707 2: one or more resource parameters
+
     def post(self, request):
         params, client = {}, None
         try:

@@ -20,6 +20,7 @@ def test_the_checks_run_in_their_documented_order():
         "check_no_repeats",
         "check_response_type",
         "check_scope",
+        "check_resource",
         "check_state",
         "check_code_challenge",
         "check_nonce",

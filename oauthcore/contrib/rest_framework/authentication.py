@@ -6,6 +6,8 @@ ours" (no Authorization header, or another scheme); an error means "ours but bad
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
@@ -39,7 +41,8 @@ class JWTAuthentication(BaseAuthentication):
 
     ``request.auth`` is the ``AccessToken``; ``request.user`` the subject's user, loaded lazily,
     or a ``TokenUser`` for client-credentials tokens and when ``load_users`` is False.
-    A view may set ``audience`` to accept tokens for another audience than the configured one.
+    A view may set ``audience`` to accept tokens for another audience than the configured one,
+    or a collection of audiences (e.g. its resource identifier, RFC 8707, and the default).
     """
 
     load_users = True
@@ -58,7 +61,7 @@ class JWTAuthentication(BaseAuthentication):
         bearer.refuse_other_methods(request)
         return bearer.token_from_header(request.META.get("HTTP_AUTHORIZATION"))
 
-    def get_audience(self, request) -> str | None:
+    def get_audience(self, request) -> str | Collection[str] | None:
         view = (getattr(request, "parser_context", None) or {}).get("view")
         return getattr(view, "audience", None)
 

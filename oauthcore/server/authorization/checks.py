@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from oauthcore import errors, scopes
 from oauthcore.conf import oauth_settings
 from oauthcore.models import Client
-from oauthcore.server import pkce
+from oauthcore.server import pkce, resources
 from oauthcore.server.authorization import params as parameters
 from oauthcore.server.authorization.params import Params
 
@@ -25,6 +25,7 @@ MAX_NONCE_LENGTH = 255
 MAX_LOGIN_HINT_LENGTH = 255
 MAX_AGE_DIGITS = re.compile(r"[0-9]{1,10}")
 PROMPTS = frozenset({"none", "login", "consent"})
+REPEATABLE = frozenset({resources.PARAMETER})  # RFC 8707 2: one or more resource parameters
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Context:
     prompt: frozenset[str] = frozenset()
     max_age: int | None = None
     login_hint: str | None = None
+    resources: list[str] = field(default_factory=list)
 
 
 def check_grant_type(context: Context) -> None:
@@ -49,9 +51,10 @@ def check_grant_type(context: Context) -> None:
 
 
 def check_no_repeats(context: Context) -> None:
-    """Refuse any parameter sent more than once (RFC 6749 3.1)."""
+    """Refuse any parameter sent more than once (RFC 6749 3.1), but ``resource`` (RFC 8707 2)."""
     for name in context.params:
-        parameters.one(context.params, name)
+        if name not in REPEATABLE:
+            parameters.one(context.params, name)
 
 
 def check_response_type(context: Context) -> None:
@@ -120,6 +123,12 @@ def check_login_hint(context: Context) -> None:
     context.login_hint = parameters.bounded(context.params, "login_hint", MAX_LOGIN_HINT_LENGTH)
 
 
+def check_resource(context: Context) -> None:
+    """Read the ``resource`` parameters: registered, allowed to the client (RFC 8707 2, 2.1)."""
+    values = context.params.get(resources.PARAMETER) or []
+    context.resources = resources.requested(context.client, values)
+
+
 @dataclass(frozen=True)
 class Step:
     """One check and the endpoints that run it."""
@@ -135,6 +144,7 @@ STEPS: list[Step] = [
     Step(check_no_repeats, EVERY),
     Step(check_response_type, FRONT),
     Step(check_scope, EVERY),
+    Step(check_resource, FRONT),
     Step(check_state, FRONT),
     Step(check_code_challenge, FRONT),
     Step(check_nonce, FRONT),

@@ -32,6 +32,7 @@ def issue_code(
         # Empty when the request named none: the token request then need not (RFC 6749 4.1.3).
         redirect_uri=request.redirect_uri if request.redirect_uri_sent else "",
         scope=scopes.join(names),
+        resources=request.resources,
         code_challenge=request.code_challenge,
         nonce=request.nonce,
         auth_time=auth_time,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from oauthcore.models import Client
 from oauthcore.server.authorization import checks
@@ -24,6 +24,7 @@ class AuthorizationRequest:
     prompt: frozenset[str]
     max_age: int | None = None
     login_hint: str | None = None
+    resources: list[str] = field(default_factory=list)
 
 
 def validate(
@@ -42,4 +43,5 @@ def validate(
         prompt=context.prompt,
         max_age=context.max_age,
         login_hint=context.login_hint,
+        resources=context.resources,
     )

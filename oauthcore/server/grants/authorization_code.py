@@ -16,7 +16,7 @@ from django.utils import timezone
 from oauthcore import errors, signals
 from oauthcore.conf import oauth_settings
 from oauthcore.models import AuthorizationCode, Client
-from oauthcore.server import issuance, pkce, revocation
+from oauthcore.server import issuance, pkce, resources, revocation
 from oauthcore.server.grants import registry, shared
 
 
@@ -46,7 +46,9 @@ def _check_pkce(client: Client, code: AuthorizationCode, verifier: str | None) -
     pkce.verify(verifier, code.code_challenge)
 
 
-def _redeem(client: Client, code: AuthorizationCode, now: datetime) -> dict[str, Any] | None:
+def _redeem(
+    client: Client, code: AuthorizationCode, now: datetime, targets: list[str]
+) -> dict[str, Any] | None:
     """Claim the code and store its tokens in one transaction; None if it was already claimed.
 
     The access token is signed before the transaction: a write lock (SQLite's is the whole
@@ -54,7 +56,8 @@ def _redeem(client: Client, code: AuthorizationCode, now: datetime) -> dict[str,
     """
     family_id = uuid.uuid4()
     grant = {"client": client, "user": code.user, "auth_time": code.auth_time}
-    access = issuance.issue(**grant, scope=code.scope.split(), now=now)
+    aud = resources.audience(client, targets)
+    access = issuance.issue(**grant, scope=code.scope.split(), now=now, audience=aud)
     with transaction.atomic():
         claimed = AuthorizationCode.objects.filter(pk=code.pk, used_at__isnull=True).update(
             used_at=now,
@@ -68,6 +71,7 @@ def _redeem(client: Client, code: AuthorizationCode, now: datetime) -> dict[str,
         if client.allows_grant(Client.GrantType.REFRESH_TOKEN):
             expires_at = now + shared.refresh_lifetime(client)
             fields = {**grant, "scope": code.scope, "expires_at": expires_at}
+            fields["resources"] = code.resources  # the grant's, however narrowed (RFC 8707 2.2)
             fields["session_id"] = code.session_id
             refresh = shared.add_to_family(family_id, access=access, now=now, **fields)
     issued = {"client": client, "user": code.user, "scopes": code.scope.split(), "jti": access.jti}
@@ -97,7 +101,8 @@ def exchange_code(
         if code.expires_at <= now:
             raise errors.InvalidGrant("The authorization code has expired.")
         shared.check_user(client, code.user)
-        if body := _redeem(client, code, now):
+        targets = resources.narrowed(client, params.get(resources.PARAMETER), code.resources)
+        if body := _redeem(client, code, now, targets):
             return body
     _revoke_code_tokens(code, now)
     raise errors.InvalidGrant("The authorization code was already used.")

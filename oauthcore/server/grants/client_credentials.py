@@ -7,7 +7,7 @@ from typing import Any
 
 from oauthcore import errors, scopes, signals
 from oauthcore.models import Client
-from oauthcore.server import issuance
+from oauthcore.server import issuance, resources
 from oauthcore.server.grants import registry, shared
 
 
@@ -16,7 +16,9 @@ def issue(client: Client, params: shared.Params, *, now: datetime | None = None)
     if client.is_public:
         raise errors.UnauthorizedClient("A public client cannot use client_credentials.")
     scope = scopes.for_client(scopes.parse(params.get("scope")), client)
-    access = issuance.issue(client=client, scope=scope, now=now)
+    targets = resources.requested(client, params.get(resources.PARAMETER))
+    aud = resources.audience(client, targets)
+    access = issuance.issue(client=client, scope=scope, now=now, audience=aud)
     issued = {"client": client, "user": None, "scopes": scope, "jti": access.jti, "family_id": None}
     signals.token_issued.send(Client, **issued, grant_type=Client.GrantType.CLIENT_CREDENTIALS)
     return shared.token_response(access)

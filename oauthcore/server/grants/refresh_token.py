@@ -15,7 +15,7 @@ from django.utils import timezone
 from oauthcore import errors, scopes, signals
 from oauthcore.conf import oauth_settings
 from oauthcore.models import Client, RefreshToken
-from oauthcore.server import issuance, revocation
+from oauthcore.server import issuance, resources, revocation
 from oauthcore.server.grants import registry, shared
 
 
@@ -43,19 +43,23 @@ def _find_refresh_token(client: Client, raw: str, now: datetime) -> RefreshToken
     return token
 
 
-def _rotate(client: Client, token: RefreshToken, scope: list[str], now: datetime):
+def _rotate(
+    client: Client, token: RefreshToken, scope: list[str], now: datetime, targets: list[str]
+):
     """Mark ``token`` used and store its successor; None if another request used it first.
 
     As for a code, the access token is signed before the transaction takes its write lock.
     """
     grant = {"client": client, "user": token.user, "auth_time": token.auth_time}
-    access = issuance.issue(**grant, scope=scope, now=now)
+    aud = resources.audience(client, targets)
+    access = issuance.issue(**grant, scope=scope, now=now, audience=aud)
     with transaction.atomic():
         live = RefreshToken.objects.live().filter(pk=token.pk)
         if not live.update(rotated_at=now):
             return None
         # RFC 6749 6: the new refresh token keeps the scope and the family its end.
         fields = {**grant, "scope": token.scope, "expires_at": token.expires_at}
+        fields["resources"] = token.resources  # RFC 8707 2.2: narrowing is per access token
         fields["session_id"] = token.session_id
         raw = shared.add_to_family(token.family_id, access=access, now=now, **fields)
     issued = {"client": client, "user": token.user, "scopes": scope, "jti": access.jti}
@@ -76,7 +80,8 @@ def refresh(
     token = _find_refresh_token(client, shared.required(params, "refresh_token"), now)
     granted = [name for name in token.scope.split() if name in client.allowed_scopes]
     scope = scopes.narrow(scopes.parse(params.get("scope")), granted)
-    if body := _rotate(client, token, scope, now):
+    targets = resources.narrowed(client, params.get(resources.PARAMETER), token.resources)
+    if body := _rotate(client, token, scope, now, targets):
         return body
     revocation.revoke_family(token.family_id, now=now)
     signals.refresh_token_reused.send(

@@ -13,7 +13,7 @@ from oauthcore.models import Client, RefreshToken
 from oauthcore.oidc import id_tokens
 from oauthcore.server import issuance
 
-Params = dict[str, str]
+Params = dict[str, Any]  # strings; a repeatable parameter (``resource``) is a list
 
 
 def required(params: Params, name: str) -> str:
