@@ -23,14 +23,19 @@ PARAMETER = "resource"
 
 def is_identifier(value: str) -> bool:
     """Tell whether ``value`` is an absolute URI without a fragment (RFC 8707 2)."""
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. an unclosed IPv6 literal
+        return False
     return bool(parts.scheme) and "#" not in value and bool(parts.netloc or parts.path)
 
 
 def is_registrable(value: str) -> bool:
     """Tell whether ``value`` may be registered: an identifier, https unless on loopback."""
-    parts = urlsplit(value if isinstance(value, str) else "")
-    if not (isinstance(value, str) and is_identifier(value) and parts.hostname):
+    if not (isinstance(value, str) and is_identifier(value)):
+        return False
+    parts = urlsplit(value)  # parses: is_identifier checked it
+    if not parts.hostname:
         return False
     return parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(parts.hostname))
 

@@ -101,6 +101,7 @@ def test_a_resource_only_at_the_token_endpoint_is_wider_than_none(client, client
         "/api/",  # relative
         "api",
         "https://calendar.example.com/#section",  # a fragment
+        "https://[calendar.example.com/",  # an unclosed IPv6 literal: unparsable
     ],
 )
 def test_a_bad_resource_at_authorize_is_invalid_target(client, client_app, user, resource):
@@ -204,3 +205,9 @@ def test_a_token_for_a_resource_can_be_revoked(client, client_app, user):
     access_token = body.json()["access_token"]
     assert revoke(client, client_app, access_token).status_code == HTTPStatus.OK
     assert introspect(client, client_app, access_token).json() == {"active": False}
+
+
+@pytest.mark.parametrize("resource", ["https://[calendar.example.com/", "/api/"])
+def test_a_bad_resource_at_the_token_endpoint_is_invalid_target(client, client_app, resource):
+    pairs = [("grant_type", "client_credentials"), ("scope", "publish"), ("resource", resource)]
+    assert_invalid_target(post_token(client, pairs, **basic_auth(client_app.client_id)))
