@@ -89,6 +89,14 @@ OAUTHCORE = {
     # RFC 8707: the example API's own resource, plus the comma list of OAUTHCORE_RESOURCES.
     "RESOURCES": [f"{_issuer}/api/", *env.list("OAUTHCORE_RESOURCES", default=[])],
     "KEY_CACHE_TTL": timedelta(seconds=env.float("OAUTHCORE_KEY_CACHE_TTL", default=30)),
+    # RFC 7591: off (default) | open | token (see `manage.py createregistrationtoken`).
+    "REGISTRATION": env("OAUTHCORE_REGISTRATION", default="off"),
+    # https client_ids naming a client metadata document (docs/security.md).
+    "CLIENT_ID_METADATA_DOCUMENTS": env.bool(
+        "OAUTHCORE_CLIENT_ID_METADATA_DOCUMENTS", default=False
+    ),
+    # In development, clients chosen URLs may be plain http on this machine.
+    "FETCH_ALLOW_LOOPBACK": DEBUG,
     "SCOPES": {
         "read:profile": "Read your profile info",
         "write:profile": "Update your profile",

@@ -95,6 +95,31 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_LOG": False,
     # `cleartokens` deletes audit events older than this.
     "AUDIT_LOG_RETENTION": timedelta(days=90),
+    # Dynamic client registration (RFC 7591, managed per RFC 7592): "off"; "open" to anyone;
+    # "token" with an initial access token made by `createregistrationtoken`.
+    "REGISTRATION": "off",
+    # Registrations each address may make in REGISTRATION_RATE_WINDOW (an IPv6 address counts for
+    # its /64); 0: no limit.
+    "REGISTRATION_RATE_LIMIT": 10,
+    "REGISTRATION_RATE_WINDOW": timedelta(hours=1),
+    # `cleartokens` deletes a self-registered client that obtained nothing within this long.
+    "REGISTRATION_UNUSED_LIFETIME": timedelta(days=1),
+    # OAuth Client ID Metadata Documents: an https client_id is fetched as the client's metadata
+    # (docs/security.md says why this is off by default).
+    "CLIENT_ID_METADATA_DOCUMENTS": False,
+    # Hosts whose metadata documents may be fetched ("example.com", ".example.com" for its
+    # subdomains too); empty: any host with a public address. Denied hosts win.
+    "CLIENT_METADATA_ALLOWED_HOSTS": [],
+    "CLIENT_METADATA_DENIED_HOSTS": [],
+    # A metadata document is used this long at least and at most, whatever its caching headers say.
+    "CLIENT_METADATA_MIN_CACHE": timedelta(minutes=5),
+    "CLIENT_METADATA_MAX_CACHE": timedelta(hours=24),
+    # Outbound fetches of URLs a client chose (oauthcore.fetch): time and size limits, fetches
+    # per host per minute, and whether plain http to a loopback host is allowed (development).
+    "FETCH_TIMEOUT": timedelta(seconds=5),
+    "FETCH_MAX_BYTES": 64 * 1024,
+    "FETCH_HOST_RATE_LIMIT": 30,
+    "FETCH_ALLOW_LOOPBACK": False,
 }
 
 

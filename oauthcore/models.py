@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from oauthcore import crypto, signals
 from oauthcore.conf import oauth_settings
+
+# A client_id may be the https URL of its metadata document; a URL of 2000 characters still fits.
+MAX_CLIENT_ID_LENGTH = 2000
 
 
 def _one(queryset):
@@ -50,7 +54,15 @@ class Client(models.Model):
         CLIENT_SECRET_POST = "client_secret_post", _("Client secret, in the form")
         NONE = "none", _("None (public client)")
 
-    client_id = models.CharField(_("client ID"), max_length=100, unique=True)
+    class Origin(models.TextChoices):
+        """Who registered the client: only staff-registered clients may ever be pre-trusted."""
+
+        STAFF = "staff", _("Staff (admin or createclient)")
+        DYNAMIC = "dynamic", _("Dynamic registration (RFC 7591)")
+        METADATA_DOCUMENT = "metadata_document", _("Client ID metadata document")
+
+    # An https URL for a client identified by its metadata document, hence the length.
+    client_id = models.CharField(_("client ID"), max_length=MAX_CLIENT_ID_LENGTH, unique=True)
     name = models.CharField(_("name"), max_length=200, help_text=_("Shown on the consent screen."))
     client_type = models.CharField(
         _("client type"), max_length=20, choices=ClientType.choices, default=ClientType.CONFIDENTIAL
@@ -112,6 +124,22 @@ class Client(models.Model):
         default=False,
         help_text=_("A resource server: may introspect tokens issued to other clients."),
     )
+    origin = models.CharField(
+        _("registered by"),
+        max_length=20,
+        choices=Origin.choices,
+        default=Origin.STAFF,
+        editable=False,
+        help_text=_("A client that registered itself is never pre-trusted."),
+    )
+    # RFC 7592: the hash of the token that reads, updates and deletes a dynamically registered client.
+    registration_access_token_hash = models.CharField(max_length=128, blank=True, editable=False)
+    # A self-registered client never used by then is deleted (REGISTRATION_UNUSED_LIFETIME).
+    first_used_at = models.DateTimeField(_("first used"), null=True, blank=True, editable=False)
+    # A client metadata document is fetched again after this (its HTTP caching, within bounds).
+    metadata_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The client metadata (RFC 7591 2) as registered or fetched, including members kept only to
+    # be returned (client_uri, logo_uri, contacts, ...).
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -133,6 +161,8 @@ class Client(models.Model):
         bypasses this: use ``save()`` or the admin.
         """
         self.match_auth_method()
+        if self.is_self_registered:
+            self.skip_consent = False  # only staff may vouch for a client
         now = timezone.now()
         with transaction.atomic():
             switched = bool(self.pk and not self.is_active) and (
@@ -179,6 +209,18 @@ class Client(models.Model):
     @property
     def is_public(self) -> bool:
         return self.client_type == self.ClientType.PUBLIC
+
+    @property
+    def is_self_registered(self) -> bool:
+        """Registered by the client itself (RFC 7591, or a metadata document): never pre-trusted."""
+        return self.origin != self.Origin.STAFF
+
+    @property
+    def document_host(self) -> str:
+        """The host serving the client's metadata document (its client_id URL), or ""."""
+        if self.origin != self.Origin.METADATA_DOCUMENT:
+            return ""
+        return urlsplit(self.client_id).hostname or ""
 
     def allows_grant(self, grant_type: str) -> bool:
         return grant_type in self.grant_types
@@ -382,10 +424,42 @@ class RevokedAccessToken(models.Model):
         return self.jti
 
 
+class InitialAccessTokenQuerySet(models.QuerySet):
+    def usable(self, now: datetime | None = None) -> InitialAccessTokenQuerySet:
+        now = now or timezone.now()
+        unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        uses_left = Q(remaining_uses__isnull=True) | Q(remaining_uses__gt=0)
+        return self.filter(unexpired & uses_left)
+
+    def by_value(self, raw: str) -> InitialAccessTokenQuerySet:
+        return self.filter(token_hash=crypto.hash_token(raw))
+
+
+class InitialAccessToken(models.Model):
+    """A token that lets a client register itself when REGISTRATION is "token" (RFC 7591 3)."""
+
+    token_hash = models.CharField(max_length=128, unique=True, editable=False)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    remaining_uses = models.PositiveIntegerField(
+        _("remaining uses"), null=True, blank=True, help_text=_("Empty means unlimited.")
+    )
+
+    objects = InitialAccessTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("initial access token")
+        verbose_name_plural = _("initial access tokens")
+
+    def __str__(self) -> str:
+        return self.description or f"#{self.pk}"
+
+
 class DeletedClient(models.Model):
     """The client_id of a deleted client, kept until every access token it got has expired."""
 
-    client_id = models.CharField(max_length=100, db_index=True)
+    client_id = models.CharField(max_length=MAX_CLIENT_ID_LENGTH, db_index=True)
     deleted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
 
@@ -468,7 +542,10 @@ class AuditEvent(models.Model):
         Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     client_identifier = models.CharField(
-        _("client ID"), max_length=100, blank=True, help_text=_("Kept if the client is deleted.")
+        _("client ID"),
+        max_length=MAX_CLIENT_ID_LENGTH,
+        blank=True,
+        help_text=_("Kept if the client is deleted."),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
