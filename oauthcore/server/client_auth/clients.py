@@ -17,9 +17,8 @@ from django.db.models.signals import post_delete, post_save
 
 from oauthcore import generation
 from oauthcore.conf import oauth_settings
-from oauthcore.models import Client
+from oauthcore.models import MAX_CLIENT_ID_LENGTH, Client
 
-MAX_CLIENT_ID_LENGTH = 100  # Client.client_id max_length
 MAX_REMEMBERED = 1000
 # client_id -> (generation, monotonic time read, the client as read)
 _remembered: dict[str, tuple[int, float, Client]] = {}
