@@ -28,11 +28,19 @@ def resource_identifier() -> str:
 
 
 class ExampleAPIView(APIView):
-    """A view of the example API: accepts tokens for its resource and for the default audience."""
+    """A view of the example API: the resource ``{issuer}/api/`` (RFC 8707, RFC 9728).
+
+    It accepts tokens for its resource and, for clients that send no ``resource``, for the
+    default audience; its challenges name its metadata (mounted in example_project/urls.py).
+    """
 
     @property
-    def audience(self) -> tuple[str, str]:
-        return (resource_identifier(), oauth_settings.audience)
+    def resource(self) -> str:
+        return resource_identifier()
+
+    @property
+    def audience(self) -> str:
+        return oauth_settings.audience
 
 
 def _person(request):

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from example_project import api, demo_rp, views
+from oauthcore.resource_server import protected_resource
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
@@ -20,5 +21,7 @@ urlpatterns = [
     path("api/email/", api.EmailView.as_view(), name="api-email"),
     path("api/contacts/", api.ContactsView.as_view(), name="api-contacts"),
     path("api/publish/", api.PublishView.as_view(), name="api-publish"),
+    # RFC 9728 metadata of the example API: {issuer}/.well-known/oauth-protected-resource/api/
+    protected_resource.metadata_path(api.resource_identifier, name="api-resource-metadata"),
     path("", include("oauthcore.urls")),
 ]

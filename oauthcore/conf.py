@@ -120,6 +120,11 @@ DEFAULTS: dict[str, Any] = {
     "FETCH_MAX_BYTES": 64 * 1024,
     "FETCH_HOST_RATE_LIMIT": 30,
     "FETCH_ALLOW_LOOPBACK": False,
+    # Protected resource metadata (RFC 9728)
+    # Resource server only: the resource identifier (RFC 8707) of the API this project protects,
+    # for every DRF view with JWTAuthentication and every @require_scopes view that names none:
+    # they accept tokens for it and their challenges point at its metadata. None: no resource.
+    "PROTECTED_RESOURCE": None,
 }
 
 

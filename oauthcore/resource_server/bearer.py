@@ -23,6 +23,8 @@ logger = logging.getLogger("oauthcore")
 B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 NO_TOKEN_DETAIL = "Authentication credentials were not provided."
+# How a token may be sent (RFC 9728 2 bearer_methods_supported): the header only (RFC 6750 2.1).
+METHODS = ("header",)
 
 
 def refuse_other_methods(request) -> None:
@@ -83,8 +85,13 @@ def _quoted(value: str) -> str:
     return '"' + errors.safe_text(value) + '"'
 
 
-def challenge(error: errors.OAuthError | None = None) -> str:
-    """Return the ``WWW-Authenticate`` value for ``error``, or for no token at all (RFC 6750 3)."""
+def challenge(
+    error: errors.OAuthError | None = None, *, resource_metadata: str | None = None
+) -> str:
+    """Return the ``WWW-Authenticate`` value for ``error``, or for no token at all (RFC 6750 3).
+
+    ``resource_metadata``: the URL of the resource's metadata (RFC 9728 5.1), when it has one.
+    """
     params = {"realm": oauth_settings.realm}
     if error is not None:
         params["error"] = error.error
@@ -92,4 +99,9 @@ def challenge(error: errors.OAuthError | None = None) -> str:
             params["error_description"] = error.description
         if getattr(error, "scope", ""):
             params["scope"] = error.scope
-    return "Bearer " + ", ".join(f"{name}={_quoted(value)}" for name, value in params.items())
+    quoted = [f"{name}={_quoted(value)}" for name, value in params.items()]
+    if resource_metadata:  # a URL: never shortened, and never able to end the quoted string
+        quoted.append(
+            f'resource_metadata="{errors.NOT_IN_DESCRIPTION.sub("?", resource_metadata)}"'
+        )
+    return "Bearer " + ", ".join(quoted)

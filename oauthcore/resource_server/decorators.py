@@ -11,7 +11,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from oauthcore import errors
-from oauthcore.resource_server import bearer, users
+from oauthcore.resource_server import bearer, protected_resource, users
 from oauthcore.responses import json_error, no_store
 
 
@@ -19,14 +19,23 @@ def _user_gone() -> errors.InvalidToken:
     return errors.InvalidToken("The user of the access token no longer exists.")
 
 
-def bearer_error(error: errors.OAuthError | None) -> JsonResponse:
-    """Render an RFC 6750 error, or the bare challenge when no token was sent (RFC 6750 3)."""
+def bearer_error(
+    error: errors.OAuthError | None, *, resource_metadata: str | None = None
+) -> JsonResponse:
+    """Render an RFC 6750 error, or the bare challenge when no token was sent (RFC 6750 3).
+
+    ``resource_metadata``: the URL of the resource's metadata, named in the challenge (RFC 9728 5.1).
+    """
     if error is None:
         response = no_store(JsonResponse({"detail": bearer.NO_TOKEN_DETAIL}, status=401))
     else:
         response = json_error(error)
-    response["WWW-Authenticate"] = bearer.challenge(error)
+    response["WWW-Authenticate"] = bearer.challenge(error, resource_metadata=resource_metadata)
     return response
+
+
+def _refusal(error: errors.OAuthError | None, resource: str | None) -> JsonResponse:
+    return bearer_error(error, resource_metadata=protected_resource.challenge_url(resource))
 
 
 def authenticate(request, *, audience: str | Collection[str] | None = None):
@@ -37,12 +46,18 @@ def authenticate(request, *, audience: str | Collection[str] | None = None):
 
 
 def require_scopes(
-    *names: str, audience: str | Collection[str] | None = None, load_users: bool = True
+    *names: str,
+    audience: str | Collection[str] | None = None,
+    resource: protected_resource.ResourceSpec = None,
+    load_users: bool = True,
 ):
     """Let a view run only with a bearer access token holding all of ``names``.
 
     ``audience``: the one accepted (default: ``AUDIENCE``), or several, e.g. a resource
     identifier (RFC 8707) and the default; a token must name one of them in its ``aud``.
+    ``resource``: the resource the view serves (default: ``PROTECTED_RESOURCE``), or a function
+    returning it: tokens for it are accepted (with ``audience``, if given, instead of the default)
+    and challenges name its metadata (RFC 9728 5.1).
 
     Sets ``request.auth`` and ``request.oauth_token`` (the ``AccessToken``) and ``request.user``
     (loaded lazily; a ``TokenUser`` for client-credentials tokens or when ``load_users`` is False).
@@ -55,18 +70,31 @@ def require_scopes(
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
+            identifier = protected_resource.resolve(resource)
+            accepted = protected_resource.audiences(identifier, audience)
             try:
-                token = authenticate(request, audience=audience)
+                token = authenticate(request, audience=accepted)
                 if token is None:
-                    return bearer_error(None)
+                    return _refusal(None, identifier)
                 bearer.require(token, needed)
                 request.auth = request.oauth_token = token
                 request.user = users.for_token(token, load=load_users, on_missing=_user_gone)
                 return view(request, *args, **kwargs)
             except (errors.InvalidRequest, errors.InvalidToken, errors.InsufficientScope) as error:
-                return bearer_error(error)
+                return _refusal(error, identifier)
 
         wrapped.required_scopes = needed
+        wrapped.protected_resource = resource
         return login_not_required(csrf_exempt(wrapped))
 
     return decorator
+
+
+def _declared_by(callback) -> tuple[str | None, tuple[str, ...]] | None:
+    """Return the resource and scopes of a ``require_scopes`` view (RFC 9728 scopes_supported)."""
+    if not hasattr(callback, "protected_resource"):
+        return None
+    return protected_resource.resolve(callback.protected_resource), callback.required_scopes
+
+
+protected_resource.register_scope_finder(_declared_by)

@@ -21,6 +21,9 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/email/"
 REALM = 'Bearer realm="http://testserver"'
+# The example API names its metadata in every challenge (RFC 9728 5.1)
+METADATA = 'resource_metadata="http://testserver/.well-known/oauth-protected-resource/api/"'
+BARE = f"{REALM}, {METADATA}"
 
 
 def b64(data) -> str:
@@ -39,7 +42,7 @@ def parts(raw: str):
 
 
 def challenge(error: str, description: str) -> str:
-    return f'{REALM}, error="{error}", error_description="{description}"'
+    return f'{REALM}, error="{error}", error_description="{description}", {METADATA}'
 
 
 def call(client, authorization=None, **extra):
@@ -72,13 +75,13 @@ def test_a_good_token_passes(client, good):
 def test_no_token_is_a_bare_challenge(client):
     response = call(client)
     assert response.status_code == HTTPStatus.UNAUTHORIZED
-    assert response["WWW-Authenticate"] == REALM  # RFC 6750 3.1: no error code
+    assert response["WWW-Authenticate"] == BARE  # RFC 6750 3.1: no error code
 
 
 def test_another_scheme_is_not_ours(client):
     response = call(client, "Basic dXNlcjpwdw==")
     assert response.status_code == HTTPStatus.UNAUTHORIZED
-    assert response["WWW-Authenticate"] == REALM
+    assert response["WWW-Authenticate"] == BARE
 
 
 def test_tampered_payload(client, user, good):
@@ -276,14 +279,14 @@ def test_insufficient_scope(client, user):
     description = "The access token lacks a scope this resource requires."
     assert response["WWW-Authenticate"] == (
         f'{REALM}, error="insufficient_scope", error_description="{description}", '
-        'scope="read:email"'
+        f'scope="read:email", {METADATA}'
     )
     assert response.json() == {"error": "insufficient_scope", "error_description": description}
 
 
 def test_realm_setting(client, settings):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "REALM": "example-api"}
-    assert call(client)["WWW-Authenticate"] == 'Bearer realm="example-api"'
+    assert call(client)["WWW-Authenticate"] == f'Bearer realm="example-api", {METADATA}'
 
 
 def test_expired_beyond_skew_setting(client, user, settings):

@@ -12,28 +12,31 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from oauthcore import errors
-from oauthcore.resource_server import bearer, users
+from oauthcore.contrib.rest_framework import resources
+from oauthcore.resource_server import bearer, protected_resource, users
 
 
 class BearerError(exceptions.APIException):
     """An RFC 6750 error: JSON ``{"error", "error_description"}`` and its ``WWW-Authenticate``."""
 
-    def __init__(self, error: errors.OAuthError) -> None:
+    def __init__(self, error: errors.OAuthError, *, resource_metadata: str | None = None) -> None:
         super().__init__(detail=error.as_dict())
         self.status_code = int(error.status)
         self.oauth_error = error
+        self.resource_metadata = resource_metadata
 
     @property
     def auth_header(self) -> str:
-        return bearer.challenge(self.oauth_error)
+        return bearer.challenge(self.oauth_error, resource_metadata=self.resource_metadata)
 
     @auth_header.setter
     def auth_header(self, value: str) -> None:
         """Ignore DRF's generic challenge: ours names the error (RFC 6750 3)."""
 
 
-def _user_gone() -> BearerError:
-    return BearerError(errors.InvalidToken("The user of the access token no longer exists."))
+def _user_gone(view) -> BearerError:
+    error = errors.InvalidToken("The user of the access token no longer exists.")
+    return BearerError(error, resource_metadata=resources.metadata_url(view))
 
 
 class JWTAuthentication(BaseAuthentication):
@@ -42,19 +45,23 @@ class JWTAuthentication(BaseAuthentication):
     ``request.auth`` is the ``AccessToken``; ``request.user`` the subject's user, loaded lazily,
     or a ``TokenUser`` for client-credentials tokens and when ``load_users`` is False.
     A view may set ``audience`` to accept tokens for another audience than the configured one,
-    or a collection of audiences (e.g. its resource identifier, RFC 8707, and the default).
+    or a collection of audiences. A view may name the ``resource`` it serves (RFC 8707; default
+    ``PROTECTED_RESOURCE``): tokens for it are accepted (with ``audience``, if the view sets
+    one, instead of the default), and every challenge names its metadata (RFC 9728 5.1).
     """
 
     load_users = True
+    view = None  # the view being served: an instance authenticates one request
 
     def authenticate(self, request):
+        self.view = resources.view_of(request)
         try:
             raw = self.get_raw_token(request)
             if raw is None:
                 return None
             token = self.get_validated_token(raw, request)
         except errors.OAuthError as error:
-            raise BearerError(error) from error
+            raise BearerError(error, resource_metadata=resources.metadata_url(self.view)) from error
         return self.get_user(token), token
 
     def get_raw_token(self, request) -> str | None:
@@ -62,14 +69,19 @@ class JWTAuthentication(BaseAuthentication):
         return bearer.token_from_header(request.META.get("HTTP_AUTHORIZATION"))
 
     def get_audience(self, request) -> str | Collection[str] | None:
-        view = (getattr(request, "parser_context", None) or {}).get("view")
-        return getattr(view, "audience", None)
+        """Return the audiences the view accepts: its resource and its ``audience``."""
+        view = resources.view_of(request)
+        return protected_resource.audiences(
+            resources.resource_of(view), getattr(view, "audience", None)
+        )
 
     def get_validated_token(self, raw: str, request):
         return bearer.validate(raw, audience=self.get_audience(request))
 
     def get_user(self, token):
-        return users.for_token(token, load=self.load_users, on_missing=_user_gone)
+        view = self.view
+        return users.for_token(token, load=self.load_users, on_missing=lambda: _user_gone(view))
 
     def authenticate_header(self, request) -> str:
-        return bearer.challenge()
+        metadata = resources.metadata_url(resources.view_of(request))
+        return bearer.challenge(resource_metadata=metadata)

@@ -1,9 +1,20 @@
-"""System check: every DRF view that authenticates bearer tokens declares its scopes (oauthcore.E101)."""
+"""What DRF views declare, read from the URLconf: the system check that every view using
+bearer tokens declares its scopes (oauthcore.E101), and the resource and scopes of each view for
+its protected resource metadata (RFC 9728 ``scopes_supported``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.checks import Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver, get_resolver
+
+from oauthcore.conf import oauth_settings
+from oauthcore.contrib.rest_framework import resources
+from oauthcore.hosts import is_secure_url
+from oauthcore.resource_server import protected_resource
 
 
 def _callbacks(patterns, prefix: str = ""):
@@ -79,3 +90,73 @@ def check_views_declare_scopes(app_configs=None, **kwargs) -> list:
         for route, callback in _callbacks(patterns)
         if unscoped_view(callback)
     ]
+
+
+@register(Tags.security)
+def check_protected_resource(app_configs=None, **kwargs) -> list:
+    """Check ``PROTECTED_RESOURCE``: an https URL without a query or fragment (RFC 9728 1.2)."""
+    resource = oauth_settings.PROTECTED_RESOURCE
+    if resource is None:
+        return []
+    try:
+        valid = is_secure_url(protected_resource.check_identifier(resource))
+    except ImproperlyConfigured:
+        valid = False
+    if valid:
+        return []
+    return [
+        Error(
+            f"OAUTHCORE['PROTECTED_RESOURCE'] is not a resource identifier: {resource!r}.",
+            hint="An https URL without a query or fragment (RFC 9728 1.2), e.g. "
+            "'https://api.example.com/'; plain http only on a loopback host.",
+            id="oauthcore.E102",
+        )
+    ]
+
+
+def _scope_classes(permissions):
+    """Yield the ``HasScope`` classes a view's permissions require, inside ``&`` and ``|``.
+
+    A scope under ``~`` is one the token must not hold: nothing to advertise.
+    """
+    from rest_framework.permissions import OperandHolder
+
+    from oauthcore.contrib.rest_framework.permissions import HasScope
+
+    for permission in permissions:
+        if isinstance(permission, type) and issubclass(permission, HasScope):
+            yield permission
+        elif isinstance(permission, OperandHolder):
+            yield from _scope_classes((permission.op1_class, permission.op2_class))
+
+
+def _names(spec) -> list[str]:
+    from oauthcore.contrib.rest_framework.permissions import needed_scopes
+
+    if isinstance(spec, Mapping):
+        return [name for key in spec for name in needed_scopes(spec, method=key, action=key)]
+    return list(needed_scopes(spec, method="GET") or ())
+
+
+def declared_scopes(callback) -> tuple[str | None, list[str]] | None:
+    """Return the resource a DRF view using JWTAuthentication serves and the scopes it declares."""
+    from rest_framework.views import APIView
+
+    from oauthcore.contrib.rest_framework.authentication import JWTAuthentication
+
+    cls = getattr(callback, "cls", None)
+    if not (isinstance(cls, type) and issubclass(cls, APIView)):
+        return None
+    view = cls(**(getattr(callback, "initkwargs", None) or {}))
+    if not any(isinstance(a, JWTAuthentication) for a in view.get_authenticators()):
+        return None
+    found: dict[str, None] = {}
+    for permission in _scope_classes(view.permission_classes):
+        spec = permission.required_scopes
+        found.update(
+            dict.fromkeys(_names(getattr(view, "required_scopes", None) if spec is None else spec))
+        )
+    return resources.resource_of(view), list(found)
+
+
+protected_resource.register_scope_finder(declared_scopes)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from rest_framework.permissions import BasePermission
 
 from oauthcore import errors
+from oauthcore.contrib.rest_framework import resources
 from oauthcore.contrib.rest_framework.composition import ComposingMetaclass
 from oauthcore.resource_server import bearer
 from oauthcore.resource_server.access_tokens import AccessToken
@@ -105,7 +106,8 @@ class HasScope(BasePermission, metaclass=ComposingMetaclass):
         view, error = self._refusal
         headers = getattr(view, "headers", None)
         if isinstance(headers, dict):
-            headers["WWW-Authenticate"] = bearer.challenge(error)
+            metadata = resources.metadata_url(view)  # RFC 9728 5.2: any challenge may name it
+            headers["WWW-Authenticate"] = bearer.challenge(error, resource_metadata=metadata)
         return error.as_dict()
 
     @property
