@@ -5,6 +5,7 @@ its protected resource metadata (RFC 9728 ``scopes_supported``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from django.core.checks import Error, Tags, register
@@ -15,6 +16,8 @@ from oauthcore.conf import oauth_settings
 from oauthcore.contrib.rest_framework import resources
 from oauthcore.hosts import is_secure_url
 from oauthcore.resource_server import protected_resource
+
+logger = logging.getLogger("oauthcore")
 
 
 def _callbacks(patterns, prefix: str = ""):
@@ -138,8 +141,8 @@ def _names(spec) -> list[str]:
     return list(needed_scopes(spec, method="GET") or ())
 
 
-def declared_scopes(callback) -> tuple[str | None, list[str]] | None:
-    """Return the resource a DRF view using JWTAuthentication serves and the scopes it declares."""
+def _bearer_view(callback):
+    """Return an instance of the DRF view of ``callback`` if it uses JWTAuthentication."""
     from rest_framework.views import APIView
 
     from oauthcore.contrib.rest_framework.authentication import JWTAuthentication
@@ -150,13 +153,26 @@ def declared_scopes(callback) -> tuple[str | None, list[str]] | None:
     view = cls(**(getattr(callback, "initkwargs", None) or {}))
     if not any(isinstance(a, JWTAuthentication) for a in view.get_authenticators()):
         return None
+    return view
+
+
+def declared_scopes(callback) -> tuple[str | None, list[str]] | None:
+    """Return the resource a DRF view using JWTAuthentication serves and the scopes it declares."""
+    view = _bearer_view(callback)
+    if view is None:
+        return None
+    try:
+        resource = resources.declared_resource(view)
+    except Exception:  # e.g. a property that reads the request: not known outside one
+        logger.warning("Cannot tell the resource of %s outside a request.", type(view).__name__)
+        return None
     found: dict[str, None] = {}
     for permission in _scope_classes(view.permission_classes):
         spec = permission.required_scopes
-        found.update(
-            dict.fromkeys(_names(getattr(view, "required_scopes", None) if spec is None else spec))
-        )
-    return resources.resource_of(view), list(found)
+        if spec is None:
+            spec = getattr(view, "required_scopes", None)
+        found.update(dict.fromkeys(_names(spec)))
+    return resource, list(found)
 
 
 protected_resource.register_scope_finder(declared_scopes)

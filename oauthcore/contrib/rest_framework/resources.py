@@ -6,6 +6,8 @@ without one, ``PROTECTED_RESOURCE`` applies; without both, the view serves no na
 
 from __future__ import annotations
 
+import inspect
+
 from oauthcore.resource_server import protected_resource
 
 
@@ -17,6 +19,19 @@ def view_of(request):
 def resource_of(view) -> str | None:
     """Return the resource identifier ``view`` serves, else ``PROTECTED_RESOURCE``."""
     value = getattr(view, "resource", None)
+    return protected_resource.resolve(value if isinstance(value, str) else None)
+
+
+def declared_resource(view) -> str | None:
+    """Return ``resource_of(view)``, letting any error of a ``resource`` property through.
+
+    ``getattr()`` takes an AttributeError raised inside a property for "no such attribute";
+    outside a request (the metadata's list of scopes), that would name the wrong resource.
+    """
+    declared = inspect.getattr_static(view, "resource", None)
+    value = (
+        declared.fget(view) if isinstance(declared, property) else getattr(view, "resource", None)
+    )
     return protected_resource.resolve(value if isinstance(value, str) else None)
 
 
