@@ -105,6 +105,20 @@ def scopes_supported(resource: str, *, urlconf: str | None = None) -> list[str]:
     return list(found)
 
 
+def unpublished(*, urlconf: str | None = None) -> list[str]:
+    """Return the resources that views serve but whose metadata no URLconf entry publishes."""
+    served: dict[str, None] = {}
+    published: set[str | None] = set()
+    for callback in _callbacks(get_resolver(urlconf).url_patterns):
+        view_class = getattr(callback, "view_class", None)
+        if isinstance(view_class, type) and issubclass(view_class, ProtectedResourceMetadataView):
+            kwargs = getattr(callback, "view_initkwargs", {})
+            published.add(resolve(kwargs.get("resource", view_class.resource)))
+        elif (declared := _declared(callback)) is not None and declared[0] is not None:
+            served[declared[0]] = None
+    return [resource for resource in served if resource not in published]
+
+
 def document(resource: str, **members) -> dict:
     """Return the metadata of ``resource`` (RFC 9728 2, 3.2); ``members`` without a value are left out.
 

@@ -129,3 +129,9 @@ def test_a_client_discovers_its_way_from_a_401_to_a_token(client, settings):
         "/api/publish/", {"content": "hello"}, HTTP_AUTHORIZATION=f"Bearer {access_token}"
     )
     assert published.status_code == HTTPStatus.CREATED, published.content
+
+
+def test_the_example_publishes_every_resource_its_views_serve():
+    from django.core.checks import run_checks
+
+    assert [m for m in run_checks() if m.id == "oauthcore.W101"] == []

@@ -356,3 +356,18 @@ def test_remote_jwks_mode(client, user, settings, live_server):
     assert document["scopes_supported"] == ["p:read", "p:write"]
     assert params(client.get("/a/items/")["WWW-Authenticate"])["resource_metadata"] == A_METADATA
     assert client.get("/a/items/", **bearer(user, "a:read")).status_code == HTTPStatus.OK
+
+
+def warnings_w101():
+    return [message.msg for message in run_checks() if message.id == "oauthcore.W101"]
+
+
+def test_every_resource_of_these_views_is_published():
+    assert warnings_w101() == []
+
+
+def test_a_resource_whose_metadata_is_not_mounted_is_w101(settings):
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "PROTECTED_RESOURCE": "https://api.example.com/q/"}
+    (message,) = warnings_w101()
+    assert "'https://api.example.com/q/'" in message
+    assert "https://api.example.com/.well-known/oauth-protected-resource/q/" in message

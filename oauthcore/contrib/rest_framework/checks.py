@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -114,6 +114,26 @@ def check_protected_resource(app_configs=None, **kwargs) -> list:
             "'https://api.example.com/'; plain http only on a loopback host.",
             id="oauthcore.E102",
         )
+    ]
+
+
+@register(Tags.urls)
+def check_resources_are_published(app_configs=None, **kwargs) -> list:
+    """Find resources whose views name metadata that nothing serves (RFC 9728 5.1)."""
+    try:
+        missing = {
+            name: protected_resource.metadata_url(name) for name in protected_resource.unpublished()
+        }
+    except Exception:  # a broken URLconf (Django's checks) or PROTECTED_RESOURCE (E102)
+        return []
+    return [
+        Warning(
+            f"Views serve the resource {resource!r}, and their challenges name its metadata "
+            f"({url}), but no URL serves it.",
+            hint=f"Add protected_resource.metadata_path({resource!r}) to the URLconf.",
+            id="oauthcore.W101",
+        )
+        for resource, url in missing.items()
     ]
 
 
