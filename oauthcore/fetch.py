@@ -77,8 +77,8 @@ def embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
 def is_public(address: Address, *, allow_loopback: bool = False) -> bool:
     """Tell whether ``address`` may be fetched: globally reachable, or loopback when allowed."""
     inner = embedded_ipv4(address)
-    if inner is not None and not is_public(inner, allow_loopback=allow_loopback):
-        return False
+    if inner is not None:  # the IPv4 address it reaches decides
+        return is_public(inner, allow_loopback=allow_loopback)
     if allow_loopback and address.is_loopback:
         return True
     special = (
@@ -128,10 +128,13 @@ class _PinnedTLS(_Pinned):
 
     default_port = http.client.HTTPS_PORT
 
+    def __init__(self, host: str, port: int, *, context: ssl.SSLContext, **kwargs) -> None:
+        super().__init__(host, port, **kwargs)
+        self.context = context
+
     def connect(self) -> None:
         super().connect()
-        context = ssl.create_default_context()
-        self.sock = self.socket = context.wrap_socket(self.sock, server_hostname=self.host)
+        self.sock = self.socket = self.context.wrap_socket(self.sock, server_hostname=self.host)
 
 
 class Fetcher:
@@ -155,6 +158,10 @@ class Fetcher:
         except (OSError, UnicodeError) as e:
             raise FetchError(f"The host {host} cannot be resolved.") from e
         return list(dict.fromkeys(info[4][0] for info in infos))
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Return the TLS settings: the system's trusted CAs, certificate and host name checked."""
+        return ssl.create_default_context()
 
     def vet(self, host: str, port: int) -> str:
         """Return the address to connect to: the first one, once every one is allowed."""
@@ -192,8 +199,12 @@ class Fetcher:
         self.count(host)
         timeout = self.timeout or oauth_settings.FETCH_TIMEOUT.total_seconds()
         deadline = time.monotonic() + timeout
-        kind = _PinnedTLS if scheme == "https" else _Pinned
-        connection = kind(host, port, address=address, timeout=timeout)
+        if scheme == "https":
+            connection = _PinnedTLS(
+                host, port, address=address, timeout=timeout, context=self.tls_context()
+            )
+        else:
+            connection = _Pinned(host, port, address=address, timeout=timeout)
         watchdog = threading.Timer(timeout, _abort, args=(connection,))
         watchdog.daemon = True
         watchdog.start()

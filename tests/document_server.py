@@ -4,6 +4,7 @@ request it receives: client ID metadata documents, redirects, huge or slow answe
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ class Answer:
 class DocumentServer:
     """Serve ``answers[path]`` (404 elsewhere); ``requests`` lists (path, Host header)."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.answers: dict[str, Answer] = {}
         self.requests: list[tuple[str, str]] = []
         server = self
@@ -42,6 +43,8 @@ class DocumentServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_port
         threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
