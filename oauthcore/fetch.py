@@ -183,12 +183,15 @@ class Fetcher:
             return
         digest = hashlib.sha256(host.lower().encode()).hexdigest()[:32]
         key = f"{RATE_PREFIX}{digest}:{int(time.time() // 60)}"
-        cache.add(key, 0, timeout=120)
         try:
-            fetches = cache.incr(key)
-        except ValueError:  # evicted meanwhile
-            cache.add(key, 1, timeout=120)
-            fetches = 1
+            cache.add(key, 0, timeout=120)
+            try:
+                fetches = cache.incr(key)
+            except ValueError:  # evicted meanwhile
+                cache.add(key, 1, timeout=120)
+                fetches = 1
+        except Exception as e:  # redis.ConnectionError, ...: fail closed, nobody is counted
+            raise FetchError("Fetches cannot be counted now (the cache is unreachable).") from e
         if fetches > limit:
             raise FetchError(f"Too many fetches from {host}; try again in a minute.")
 

@@ -7,6 +7,7 @@ import json
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -21,6 +22,7 @@ class Answer:
     delay: float = 0.0  # seconds before the answer
     drip: float = 0.0  # seconds between each byte of the body (a slow server)
     length: bool = True  # send Content-Length
+    before: Callable[[], None] | None = None  # run in the server's thread before answering
 
 
 class DocumentServer:
@@ -80,6 +82,8 @@ class DocumentServer:
     @staticmethod
     def answer(handler: BaseHTTPRequestHandler, answer: Answer) -> None:
         time.sleep(answer.delay)
+        if answer.before is not None:
+            answer.before()
         try:
             handler.send_response(answer.status)
             for name, value in answer.headers.items():

@@ -25,7 +25,7 @@ from oauthcore import fetch
 from oauthcore.models import Client
 from oauthcore.server import pkce
 from tests.document_server import DocumentServer
-from tests.factories import VERIFIER
+from tests.factories import UNREACHABLE_REDIS, VERIFIER
 
 pytestmark = pytest.mark.django_db
 
@@ -305,3 +305,11 @@ def test_the_servers_own_origin_is_never_fetched(client, user, configure, server
 )
 def test_malformed_client_id_urls_are_not_documents(client, user, configure, client_id):
     refused(attempt(client, user, client_id), "Unknown or inactive client.")
+
+
+def test_no_fetch_when_the_rate_cannot_be_counted(client, user, configure, server, settings):
+    configure(FETCH_ALLOW_LOOPBACK=True)
+    url = server.document()
+    settings.CACHES = UNREACHABLE_REDIS
+    refused(attempt(client, user, url), "the cache is unreachable")  # closed, never a 500
+    assert server.requests == []

@@ -11,6 +11,7 @@ from http import HTTPStatus
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -291,3 +292,27 @@ def test_scope_member_limits_the_client(signed_in, docs):
     asked_more = authorize(signed_in, url, scope="read:profile read:email")
     assert asked_more.status_code == HTTPStatus.FOUND  # verified redirect URI: the error goes back
     assert "error=invalid_scope" in asked_more["Location"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_storing_the_same_new_client_make_one_row(signed_in, docs):
+    """Another process stores the client while this one fetches: one row, theirs, is used."""
+    url = docs.document()
+
+    def other_process():
+        Client.objects.create(
+            client_id=url,
+            name="Doc App",
+            client_type=Client.ClientType.PUBLIC,
+            origin=Client.Origin.METADATA_DOCUMENT,
+            redirect_uris=[CALLBACK],
+            grant_types=["authorization_code"],
+            allowed_scopes=["read:profile"],
+            metadata_expires_at=timezone.now() + MIN,
+        )
+        connections.close_all()  # this thread's connection
+
+    docs.answers["/client.json"].before = other_process
+    response = authorize(signed_in, url)
+    assert response.status_code == HTTPStatus.OK
+    assert Client.objects.filter(client_id=url).count() == 1
