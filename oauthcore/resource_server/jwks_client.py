@@ -45,7 +45,7 @@ def fetch(url: str, timeout: float) -> Any:
     response = fetcher.get(url, accept="application/jwk-set+json")
     try:
         return json.loads(response.body)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # RecursionError: nested too deep
         raise outbound.FetchError("The JWKS document is not JSON.") from e
 
 

@@ -23,6 +23,7 @@ from django.urls import reverse
 
 from oauthcore import fetch
 from oauthcore.models import Client
+from oauthcore.resource_server import jwks_client
 from oauthcore.server import pkce
 from tests.document_server import DocumentServer
 from tests.factories import UNREACHABLE_REDIS, VERIFIER
@@ -313,3 +314,23 @@ def test_no_fetch_when_the_rate_cannot_be_counted(client, user, configure, serve
     settings.CACHES = UNREACHABLE_REDIS
     refused(attempt(client, user, url), "the cache is unreachable")  # closed, never a 500
     assert server.requests == []
+
+
+# --- operator-configured URLs (JWKS_URL) --------------------------------------------------
+
+
+def test_operator_urls_may_be_private_but_still_get_no_redirect(configure, server):
+    url = server.serve("/jwks.json", b'{"keys": []}')  # loopback, FETCH_ALLOW_LOOPBACK off
+    assert fetch.get(url, operator=True).body == b'{"keys": []}'
+    moved = server.serve("/moved", b"", status=301, headers={"Location": url})
+    with pytest.raises(fetch.FetchError, match="answered 301"):
+        fetch.get(moved, operator=True)
+    with pytest.raises(fetch.FetchError, match="Only https"):
+        fetch.get(url.replace("127.0.0.1", "0.0.0.0"), operator=True)  # http off loopback
+    assert server.paths() == ["/jwks.json", "/moved"]
+
+
+def test_a_deeply_nested_jwks_is_a_fetch_error_not_a_crash(configure, server):
+    url = server.serve("/jwks.json", b"[" * 60000)
+    with pytest.raises(fetch.FetchError, match="not JSON"):
+        jwks_client.fetch(url, timeout=2)

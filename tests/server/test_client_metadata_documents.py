@@ -179,7 +179,7 @@ def test_an_unacceptable_document_is_refused_with_its_reason(signed_in, docs, me
     assert not Client.objects.filter(client_id=url).exists()
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b""])
+@pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b"", b"[" * 60000, b"\xff\xfe{"])
 def test_a_malformed_document_is_refused(signed_in, docs, body):
     url = docs.serve("/client.json", body)
     refused_page(authorize(signed_in, url), "cannot be used")

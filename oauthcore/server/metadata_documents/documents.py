@@ -92,7 +92,7 @@ def parse(url: str, body: bytes) -> tuple[dict[str, Any], Settings]:
     """Return the document fetched from ``url`` and the client settings it registers."""
     try:
         document = json.loads(body)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:  # RecursionError: nested too deep
         raise InvalidDocument("It is not JSON.") from e
     if not isinstance(document, dict):
         raise InvalidDocument("It is not a JSON object.")
