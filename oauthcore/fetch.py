@@ -112,15 +112,25 @@ def check_url(url: str, *, operator: bool = False) -> tuple[str, int, str]:
 
 
 class _Pinned(http.client.HTTPConnection):
-    """An HTTP connection to one vetted address, whatever the host name resolves to now."""
+    """An HTTP connection to vetted addresses only, whatever the host name resolves to now."""
 
-    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self.address = address
+    def __init__(self, host: str, port: int, *, addresses: list[str], deadline: float) -> None:
+        super().__init__(host, port, timeout=max(deadline - time.monotonic(), 0.001))
+        self.addresses, self.deadline = addresses, deadline
         self.socket: socket.socket | None = None  # kept after http.client lets go of it
 
     def connect(self) -> None:
-        self.sock = self.socket = socket.create_connection((self.address, self.port), self.timeout)
+        error: OSError | None = None
+        for address in self.addresses:  # in the resolver's order, as create_connection does
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                self.sock = self.socket = socket.create_connection((address, self.port), remaining)
+                return
+            except OSError as e:
+                error = e
+        raise error or TimeoutError("no address answered in time")
 
 
 class _PinnedTLS(_Pinned):
@@ -134,7 +144,10 @@ class _PinnedTLS(_Pinned):
 
     def connect(self) -> None:
         super().connect()
-        self.sock = self.socket = self.context.wrap_socket(self.sock, server_hostname=self.host)
+        self.sock = self.socket = self.context.wrap_socket(
+            self.sock, server_hostname=self.host, do_handshake_on_connect=False
+        )
+        self.sock.do_handshake()  # after self.socket is set: the watchdog can cut it
 
 
 class Fetcher:
@@ -163,8 +176,8 @@ class Fetcher:
         """Return the TLS settings: the system's trusted CAs, certificate and host name checked."""
         return ssl.create_default_context()
 
-    def vet(self, host: str, port: int) -> str:
-        """Return the address to connect to: the first one, once every one is allowed."""
+    def vet(self, host: str, port: int) -> list[str]:
+        """Return the addresses to connect to, once every one is allowed."""
         addresses = self.resolve(host, port)
         if not addresses:
             raise FetchError(f"The host {host} has no address.")
@@ -174,7 +187,7 @@ class Fetcher:
                 address = ipaddress.ip_address(raw.split("%", 1)[0])
                 if not is_public(address, allow_loopback=allow):
                     raise FetchError(f"The host {host} resolves to a non-public address.")
-        return addresses[0]
+        return addresses
 
     def count(self, host: str) -> None:
         """Count a fetch from ``host`` in this minute; refuse one over the per-host limit."""
@@ -198,16 +211,16 @@ class Fetcher:
     def get(self, url: str, *, accept: str = "application/json") -> Response:
         """Fetch ``url`` within the guards; return a 200 response or raise ``FetchError``."""
         scheme, port, host = check_url(url, operator=self.operator)
-        address = self.vet(host, port)
+        addresses = self.vet(host, port)
         self.count(host)
         timeout = self.timeout or oauth_settings.FETCH_TIMEOUT.total_seconds()
         deadline = time.monotonic() + timeout
         if scheme == "https":
             connection = _PinnedTLS(
-                host, port, address=address, timeout=timeout, context=self.tls_context()
+                host, port, addresses=addresses, deadline=deadline, context=self.tls_context()
             )
         else:
-            connection = _Pinned(host, port, address=address, timeout=timeout)
+            connection = _Pinned(host, port, addresses=addresses, deadline=deadline)
         watchdog = threading.Timer(timeout, _abort, args=(connection,))
         watchdog.daemon = True
         watchdog.start()

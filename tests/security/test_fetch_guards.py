@@ -9,6 +9,7 @@ mostly before any connection: the local server records every request it gets.
 
 import datetime
 import ipaddress
+import socket
 import ssl
 import time
 from http import HTTPStatus
@@ -334,3 +335,13 @@ def test_a_deeply_nested_jwks_is_a_fetch_error_not_a_crash(configure, server):
     url = server.serve("/jwks.json", b"[" * 60000)
     with pytest.raises(fetch.FetchError, match="not JSON"):
         jwks_client.fetch(url, timeout=2)
+
+
+def test_a_tls_server_that_never_answers_hits_the_time_limit(configure):
+    configure(FETCH_ALLOW_LOOPBACK=True, FETCH_TIMEOUT=datetime.timedelta(seconds=0.5))
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never speaks
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(fetch.FetchError, match="took too long"):
+            Resolver(["127.0.0.1"]).get(f"https://silent.test:{port}/client.json")
+        assert time.monotonic() - started < 1.5
