@@ -316,3 +316,19 @@ def test_two_processes_storing_the_same_new_client_make_one_row(signed_in, docs)
     response = authorize(signed_in, url)
     assert response.status_code == HTTPStatus.OK
     assert Client.objects.filter(client_id=url).count() == 1
+
+
+@pytest.mark.parametrize(
+    "change", [{"CLIENT_ID_METADATA_DOCUMENTS": False}, {"FETCH_ALLOW_LOOPBACK": False}]
+)
+def test_a_stored_client_is_refused_once_its_url_is_no_longer_accepted(
+    signed_in, settings, docs, change
+):
+    url = docs.document(headers={"Cache-Control": "max-age=3600"})
+    assert authorize(signed_in, url).status_code == HTTPStatus.OK
+    settings.OAUTHCORE = {**settings.OAUTHCORE, **change}
+    refused_page(authorize(signed_in, url), "not accepted here")
+    data = {"grant_type": "authorization_code", "code": "x", "redirect_uri": CALLBACK}
+    response = protocol.post_token(signed_in, {**data, "code_verifier": VERIFIER, "client_id": url})
+    assert response.json()["error"] == "invalid_client"
+    assert docs.paths() == ["/client.json"]

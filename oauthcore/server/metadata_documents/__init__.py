@@ -92,7 +92,7 @@ def renew(client: Client) -> Client:
     """
     if client.origin != Client.Origin.METADATA_DOCUMENT:
         return client
-    if not enabled():
+    if not applies(client.client_id):  # turned off, or loopback http no longer allowed
         raise errors.InvalidClient("Client ID metadata documents are not accepted here.")
     if reason := identifiers.host_refusal(client.client_id):
         raise _refusal(client.client_id, reason)
