@@ -22,11 +22,12 @@ class OAuthCoreConfig(AppConfig):
             request_context,
         )
         from oauthcore.ops import logging as oauthcore_logging
-        from oauthcore.server import client_auth, revocation
+        from oauthcore.server import client_auth, metadata_documents, revocation
 
         if found := checks.cache_error():  # Django's own cache checks would crash on it first
             raise ImproperlyConfigured(found)
         client_auth.connect()  # a saved client is read afresh by every process
+        metadata_documents.connect()  # an expired client metadata document is fetched again
         generation.connect(SigningKey)  # a key saved or deleted is reread by every process
         revocation.connect()  # a deleted client or consent takes its tokens along
         logins.connect()  # each session's sign-in time, for auth_time and max_age

@@ -114,8 +114,9 @@ DEFAULTS: dict[str, Any] = {
     # A metadata document is used this long at least and at most, whatever its caching headers say.
     "CLIENT_METADATA_MIN_CACHE": timedelta(minutes=5),
     "CLIENT_METADATA_MAX_CACHE": timedelta(hours=24),
-    # Outbound fetches of URLs a client chose (oauthcore.fetch): time and size limits, fetches
-    # per host per minute, and whether plain http to a loopback host is allowed (development).
+    # Outbound fetches of URLs a client chose (oauthcore.fetch): the deadline of a whole fetch, the
+    # most body bytes read, fetches per host per minute (0: no limit), and whether plain http to
+    # and addresses on a loopback host are allowed (development only). JWKS_URL has its own.
     "FETCH_TIMEOUT": timedelta(seconds=5),
     "FETCH_MAX_BYTES": 64 * 1024,
     "FETCH_HOST_RATE_LIMIT": 30,

@@ -1,10 +1,11 @@
 """The issuer's public keys for a resource server in another project: a cached remote JWKS.
 
-The set is fetched with urllib over https (plain http only from a loopback host), never following
-a redirect, kept for ``JWKS_CACHE_TTL``, and fetched again early when a token names an unknown kid,
-but never more than once per ``JWKS_MIN_REFETCH_INTERVAL``: a flood of made-up kids cannot hammer
-the issuer. A failed fetch keeps the cached set. Only asymmetric keys
-with their own ``alg`` are trusted (RFC 8725 3.1): never HS256, never "none".
+The set is fetched through ``oauthcore.fetch`` over https (plain http only from a loopback host),
+never following a redirect, within a time and size limit, kept for ``JWKS_CACHE_TTL``, and
+fetched again early when a token names an unknown kid, but never more than once per
+``JWKS_MIN_REFETCH_INTERVAL``: a flood of made-up kids cannot hammer the issuer. A failed fetch
+keeps the cached set. Only asymmetric keys with their own ``alg`` are trusted (RFC 8725 3.1):
+never HS256, never "none".
 """
 
 from __future__ import annotations
@@ -13,15 +14,13 @@ import json
 import logging
 import threading
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 import jwt
 from django.core.signals import setting_changed
 
+from oauthcore import fetch as outbound
 from oauthcore.conf import oauth_settings
-from oauthcore.hosts import is_secure_url
 from oauthcore.jose.keys import Key
 
 logger = logging.getLogger(__name__)
@@ -36,27 +35,18 @@ KEY_TYPES = {
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k"})
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """Refuse every redirect: the keys come from the configured URL, not wherever it points."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        raise urllib.error.HTTPError(req.full_url, code, "The JWKS URL redirects.", headers, fp)
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
 def fetch(url: str, timeout: float) -> Any:
-    """Fetch and parse a JWK Set document (RFC 7517 5): https, or http on a loopback host."""
-    if not is_secure_url(url):
-        raise ValueError("The JWKS URL must be https (plain http only on a loopback host).")
-    # The scheme is checked above (S310).
-    request = urllib.request.Request(url, headers={"Accept": "application/jwk-set+json"})  # noqa: S310
-    with _opener.open(request, timeout=timeout) as response:
-        body = response.read(MAX_JWKS_BYTES + 1)
-    if len(body) > MAX_JWKS_BYTES:
-        raise ValueError("The JWKS document is too large.")
-    return json.loads(body)
+    """Fetch and parse a JWK Set document (RFC 7517 5): https, or http on a loopback host.
+
+    The operator chose the URL, so it may be on a private network; ``oauthcore.fetch`` still
+    refuses redirects and bounds the time (``timeout``) and size (``MAX_JWKS_BYTES``).
+    """
+    fetcher = outbound.Fetcher(operator=True, max_bytes=MAX_JWKS_BYTES, timeout=timeout)
+    response = fetcher.get(url, accept="application/jwk-set+json")
+    try:
+        return json.loads(response.body)
+    except (ValueError, RecursionError) as e:  # RecursionError: nested too deep
+        raise outbound.FetchError("The JWKS document is not JSON.") from e
 
 
 def parse_key(jwk: Any) -> Key | None:
@@ -115,7 +105,7 @@ class JWKSClient:
             self.attempted_at, self.fetches = now, self.fetches + 1
             try:
                 document = fetch(self.url, oauth_settings.JWKS_FETCH_TIMEOUT.total_seconds())
-            except (OSError, ValueError) as e:
+            except outbound.FetchError as e:
                 logger.warning("Fetching the JWKS from %s failed: %s", self.url, e)
                 return
             self.keys, self.fetched_at = parse(document), now

@@ -78,6 +78,8 @@ def document() -> dict:
         "id_token_signing_alg_values_supported": signing_algorithms(),
         **openid_metadata(),
     }
+    if oauth_settings.CLIENT_ID_METADATA_DOCUMENTS:  # draft-ietf-oauth-client-id-metadata-document
+        document["client_id_metadata_document_supported"] = True
     if "revocation_endpoint" in urls:  # public clients revoke their own tokens (RFC 7009 2.1)
         document["revocation_endpoint_auth_methods_supported"] = client_auth.supported()
     if "introspection_endpoint" in urls:  # callers must hold credentials (RFC 7662 2.1)

@@ -8,12 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from oauthcore import errors
-from oauthcore.models import Client
-from oauthcore.server import client_auth, redirect_uris
+from oauthcore.models import MAX_CLIENT_ID_LENGTH, Client
+from oauthcore.server import client_auth, metadata_documents, redirect_uris
 from oauthcore.server.authorization import params as parameters
 from oauthcore.server.authorization.params import Params
-
-MAX_CLIENT_ID_LENGTH = 100
 
 
 @dataclass(frozen=True)
@@ -39,16 +37,19 @@ def find_target(params: Params) -> Target:
 
 
 def _find_client(client_id: str | None) -> Client:
-    """Return the active client named ``client_id`` (RFC 6749 2.2)."""
+    """Return the active client named ``client_id`` (RFC 6749 2.2), or the client its metadata
+    document describes (draft-ietf-oauth-client-id-metadata-document), fetched if need be."""
     valid = (
         client_id
         and len(client_id) <= MAX_CLIENT_ID_LENGTH
         and parameters.VSCHAR.fullmatch(client_id)
     )
+    if valid and metadata_documents.applies(client_id):
+        return metadata_documents.find(client_id)
     client = client_auth.find(client_id) if valid else None
     if client is None:
         raise errors.InvalidClient("Unknown or inactive client.")
-    return client
+    return metadata_documents.renew(client)
 
 
 def _find_redirect_uri(client: Client, uri: str | None) -> str:
@@ -59,6 +60,9 @@ def _find_redirect_uri(client: Client, uri: str | None) -> str:
         if len(registered) != 1:
             raise errors.InvalidRequest("redirect_uri is required for this client.")
         return registered[0]
-    if any(redirect_uris.matches(uri, known) for known in registered):
+    if client.origin == Client.Origin.METADATA_DOCUMENT:  # exact, no port leeway (draft 4.2)
+        if uri in registered:
+            return uri
+    elif any(redirect_uris.matches(uri, known) for known in registered):
         return uri
     raise errors.InvalidRequest("This redirect_uri is not registered for the client.")

@@ -12,9 +12,9 @@ wrong method.
 
 from __future__ import annotations
 
-from oauthcore import crypto, generation
+from oauthcore import crypto, errors, generation
 from oauthcore.models import Client
-from oauthcore.server.client_auth.clients import connect, find, forget
+from oauthcore.server.client_auth.clients import add_renewer, connect, find, forget
 from oauthcore.server.client_auth.methods import (
     METHODS,
     Params,
@@ -28,6 +28,7 @@ from oauthcore.server.client_auth.methods import (
 __all__ = [
     "METHODS",
     "Presented",
+    "add_renewer",
     "authenticate",
     "basic_credentials",
     "connect",
@@ -75,4 +76,8 @@ def proves_identity(client: Client) -> bool:
 def authenticate(request, params: Params) -> Client:
     """Authenticate the client of a back-channel request (RFC 6749 2.3, 3.2.1), else raise."""
     presented = present(request, params)
-    return verify(find(presented.client_id), presented)
+    try:
+        client = find(presented.client_id, renew=True)
+    except errors.InvalidClient:  # e.g. its metadata document could not be fetched again
+        client = None
+    return verify(client, presented)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models.signals import post_delete, post_save
@@ -22,17 +23,35 @@ from oauthcore.models import MAX_CLIENT_ID_LENGTH, Client
 MAX_REMEMBERED = 1000
 # client_id -> (generation, monotonic time read, the client as read)
 _remembered: dict[str, tuple[int, float, Client]] = {}
+# Steps that bring a found client up to date, or raise InvalidClient: a client ID metadata
+# document fetched again once expired (server/metadata_documents connects it in ``ready()``).
+_renewers: list[Callable[[Client], Client]] = []
+
+
+def add_renewer(renewer: Callable[[Client], Client]) -> None:
+    """Run ``renewer`` on every client found with ``renew=True`` (once, however often added)."""
+    if renewer not in _renewers:
+        _renewers.append(renewer)
 
 
 def _read(client_id: str) -> Client | None:
     return Client.objects.active().lookup(client_id)
 
 
-def find(client_id: str | None) -> Client | None:
+def find(client_id: str | None, *, renew: bool = False) -> Client | None:
     """Return the active client named ``client_id``, or None.
 
-    One query when this process has no current copy of the client, else none.
+    One query when this process has no current copy of the client, else none. With ``renew``
+    (client authentication), the renewers run on it first and may raise ``InvalidClient``.
     """
+    client = _find(client_id)
+    if renew and client is not None:
+        for renewer in _renewers:
+            client = renewer(client)
+    return client
+
+
+def _find(client_id: str | None) -> Client | None:
     if not client_id or len(client_id) > MAX_CLIENT_ID_LENGTH or not client_id.isprintable():
         return None
     ttl = oauth_settings.CLIENT_CACHE_TTL.total_seconds()
