@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from http import HTTPStatus
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -32,6 +33,8 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 PASSWORD = "alice-mcp-password"
 SCOPES = "read:profile read:contacts"
 TIMEOUT = 10  # seconds, for each HTTP request
+UNVERIFIED = "This app registered itself"
+SYNC_BOUND = 1.5  # seconds: SYNC_INTERVAL (1 s) and the time a request takes
 FLOW_TIMEOUT = 40  # seconds, for a whole SDK session (discovery, sign-in, tool calls)
 INITIALIZE = {
     "jsonrpc": "2.0",
@@ -96,6 +99,7 @@ class ScriptedUser:
     def __init__(self, site) -> None:
         self.site = site
         self.authorization_url = ""
+        self.consent_page = ""
         self.location = ""
 
     async def redirect_handler(self, url: str) -> None:
@@ -121,6 +125,7 @@ class ScriptedUser:
         assert "sessionid" in agent.cookies, signed_in.text[-500:]
         consent = agent.get(url, timeout=TIMEOUT)
         assert consent.status_code == HTTPStatus.OK, consent.text[-500:]
+        self.consent_page = consent.text
         form = browser.form_with_button(consent.text, "Allow")
         allowed = agent.post(
             urljoin(consent.url, form.action or consent.url),
@@ -263,7 +268,16 @@ def test_a_pre_registered_client_connects_and_calls_the_tools(site):
     assert_tools_answer_for_alice(results)
     assert_discovery_chain(site, seen, registration=False)
     assert_authorization_request(site, user, created["client_id"])
+    assert "MCP desktop app" in user.consent_page
+    assert UNVERIFIED not in user.consent_page  # staff registered it
     assert_bound_to_the_mcp_server(site, storage.tokens.access_token)
+
+    token = storage.tokens.access_token  # revoked by its client: the MCP server refuses it too
+    data = {"token": token, "client_id": created["client_id"]}
+    revoked = requests.post(f"{site.issuer}/oauth/revoke/", data=data, timeout=TIMEOUT)
+    assert revoked.status_code == HTTPStatus.OK
+    time.sleep(SYNC_BOUND)
+    assert mcp_post(site, token).status_code == HTTPStatus.UNAUTHORIZED
 
 
 def test_a_client_registers_itself_connects_and_calls_the_tools(site):
@@ -274,6 +288,8 @@ def test_a_client_registers_itself_connects_and_calls_the_tools(site):
     assert_tools_answer_for_alice(results)
     assert_discovery_chain(site, seen, registration=True)
     assert_authorization_request(site, user, storage.client_info.client_id)
+    assert "MCP test client" in user.consent_page
+    assert UNVERIFIED in user.consent_page  # its name is the one it chose
     assert_bound_to_the_mcp_server(site, storage.tokens.access_token)
 
 
