@@ -157,7 +157,8 @@ async def _session(site, storage: MemoryStorage, user: ScriptedUser, seen: list)
     )
 
     async def record(response: httpx2.Response) -> None:
-        seen.append((response.request.method, response.request.url.path, response.status_code))
+        request, challenge = response.request, response.headers.get("WWW-Authenticate", "")
+        seen.append((request.method, request.url.path, response.status_code, challenge))
 
     hooks = {"response": [record]}
     async with (
@@ -220,8 +221,10 @@ def assert_tools_answer_for_alice(results: dict) -> None:
 
 def assert_discovery_chain(site, seen: list, *, registration: bool) -> None:
     """401 → protected resource metadata → AS metadata → [registration] → token → the retry."""
-    paths = [(method, path) for method, path, _ in seen]
-    assert seen[0] == ("POST", "/mcp", HTTPStatus.UNAUTHORIZED)
+    paths = [(method, path) for method, path, *_ in seen]
+    assert seen[0][:3] == ("POST", "/mcp", HTTPStatus.UNAUTHORIZED)
+    metadata_url = f"{site.issuer}/.well-known/oauth-protected-resource/mcp"
+    assert f'resource_metadata="{metadata_url}"' in seen[0][3]
     prm = paths.index(("GET", "/.well-known/oauth-protected-resource/mcp"))
     asm = paths.index(("GET", "/.well-known/oauth-authorization-server"))
     token = paths.index(("POST", "/oauth/token/"))
