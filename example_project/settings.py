@@ -40,6 +40,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "example_project.urls"
 WSGI_APPLICATION = "example_project.wsgi.application"
+ASGI_APPLICATION = "example_project.asgi.application"  # Django and the MCP server (make demo)
 
 TEMPLATES = [
     {
@@ -86,8 +87,13 @@ REST_FRAMEWORK = {
 _issuer = env("OAUTHCORE_ISSUER", default="http://127.0.0.1:8000")
 OAUTHCORE = {
     "ISSUER": _issuer,
-    # RFC 8707: the example API's own resource, plus the comma list of OAUTHCORE_RESOURCES.
-    "RESOURCES": [f"{_issuer}/api/", *env.list("OAUTHCORE_RESOURCES", default=[])],
+    # RFC 8707: the example API's own resource, the MCP server's (example_project/mcp_server.py,
+    # docs/mcp.md), plus the comma list of OAUTHCORE_RESOURCES.
+    "RESOURCES": [
+        f"{_issuer}/api/",
+        f"{_issuer}/mcp",
+        *env.list("OAUTHCORE_RESOURCES", default=[]),
+    ],
     "KEY_CACHE_TTL": timedelta(seconds=env.float("OAUTHCORE_KEY_CACHE_TTL", default=30)),
     # RFC 7591: off (default) | open | token (see `manage.py createregistrationtoken`).
     "REGISTRATION": env("OAUTHCORE_REGISTRATION", default="off"),
