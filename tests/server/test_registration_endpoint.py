@@ -10,8 +10,8 @@ from oauthcore.models import Client
 from tests.registration_requests import (  # noqa: F401 (open_registration: a fixture)
     WEB,
     client_of,
-    open_registration,
     oauth_error,
+    open_registration,
     register,
     registered,
 )
