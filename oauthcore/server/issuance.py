@@ -46,7 +46,8 @@ def mark_used(client, now: datetime) -> None:
     One conditional UPDATE while ``first_used_at`` is null; staff clients make none, and a
     client this process saw used makes none again.
     """
-    if not client.is_self_registered or client.first_used_at or client.client_id in _used:
+    registered_itself = getattr(client, "is_self_registered", False)  # not testing's stand-in
+    if not registered_itself or client.first_used_at or client.client_id in _used:
         return
     Client.objects.filter(pk=client.pk, first_used_at__isnull=True).update(first_used_at=now)
     client.first_used_at = now
