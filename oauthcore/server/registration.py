@@ -31,6 +31,8 @@ RFC_AUTH_METHODS = (
     "client_secret_jwt",
     "private_key_jwt",
 )
+# Methods that authenticate with the client's own keys (RFC 7523): such a client has no secret.
+KEY_METHODS = frozenset({"private_key_jwt"})
 RESPONSE_TYPES = {"code": Client.GrantType.AUTHORIZATION_CODE}  # response type -> its grant
 HOSTNAME = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?")
 
@@ -250,21 +252,34 @@ def replace(client: Client, *, name: str, public: bool = False, **fields: Any) -
         self_registered=client.is_self_registered,
         **values,
     )
-    name = (name or "").strip() or (
-        "" if client.origin == Client.Origin.STAFF else client.client_id
-    )
-    if not name:
-        raise InvalidClientMetadata("A client needs a name.")
-    if len(name) > Client._meta.get_field("name").max_length:
-        raise InvalidClientMetadata("The client's name is too long.")
+    client.name = _checked_name(client, name)
     for attribute, value in values.items():
         setattr(client, attribute, value)
-    client.name, client.client_type, client.allowed_scopes = name, client_type, scope_names
+    client.client_type, client.allowed_scopes = client_type, scope_names
     client.token_endpoint_auth_method = validate_auth_method(client_type, method)
     metadata = fields.get("metadata")
     if metadata is not None:
         client.metadata = {**metadata, "application_type": application_type or "web"}
-    if public:
+    if client.token_endpoint_auth_method in KEY_METHODS and not (
+        {"jwks", "jwks_uri"} & set(client.metadata or {})
+    ):
+        raise InvalidClientMetadata(f"{method} needs the client's keys: jwks or jwks_uri.")
+    return _secret_for(client)
+
+
+def _checked_name(client: Client, name: str) -> str:
+    """Return the client's name; a self-registered client without one is called by its id."""
+    name = (name or "").strip() or ("" if not client.is_self_registered else client.client_id)
+    if not name:
+        raise InvalidClientMetadata("A client needs a name.")
+    if len(name) > Client._meta.get_field("name").max_length:
+        raise InvalidClientMetadata("The client's name is too long.")
+    return name
+
+
+def _secret_for(client: Client) -> str | None:
+    """Give a new secret to a client whose method uses one and has none; take it from others."""
+    if client.is_public or client.token_endpoint_auth_method in KEY_METHODS:
         client.secret_hash = client.previous_secret_hash = ""
         client.previous_secret_expires_at = None
         return None
