@@ -184,6 +184,8 @@ def _no_constant(name: str) -> None:
 def loads(text: str | bytes) -> Any:
     """Return the JSON value of ``text``, refusing repeated members, NaN and deep nesting."""
     try:
+        if isinstance(text, bytes):  # UTF-8 only (RFC 8259 8.1), no guessing of UTF-16 or 32
+            text = text.decode("utf-8")
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except InvalidClientMetadata:
         raise

@@ -179,6 +179,7 @@ def test_no_self_registered_client_gets_tokens_without_a_user(client):
         ('{"jwks": ' + "[" * 30_000 + "]" * 30_000 + "}", "application/json"),
         ('{"a":' * 30 + "1" + "}" * 30, "application/json"),
         (b"\xff\xfe{}", "application/json"),
+        ('{"redirect_uris": ["https://app.example.com/cb"]}'.encode("utf-16"), "application/json"),
         ("redirect_uris=https://app.example.com/cb", "application/x-www-form-urlencoded"),
         (json.dumps({"redirect_uris": [WEB], "pad": "x" * 70_000}), "application/json"),
         (
