@@ -18,6 +18,7 @@ from oauthcore.models import (
     AuthorizationCode,
     Client,
     Consent,
+    InitialAccessToken,
     RefreshToken,
     RevokedAccessToken,
     SigningKey,
@@ -43,16 +44,32 @@ class PageMixin:
 @admin.register(Client)
 class ClientAdmin(PageMixin, admin.ModelAdmin):
     form = forms.ClientForm
-    list_display = ("name", "client_id", "client_type", "grant_list", "is_active", "created_at")
-    list_filter = ("client_type", "token_endpoint_auth_method", "is_active")
+    list_display = (
+        "name",
+        "client_id",
+        "client_type",
+        "grant_list",
+        "origin",
+        "is_active",
+        "created_at",
+    )
+    list_filter = ("origin", "client_type", "token_endpoint_auth_method", "is_active")
     search_fields = ("name", "client_id")
-    readonly_fields = ("secret_status", "deactivated_at", "created_at", "updated_at")
+    readonly_fields = (
+        "registered_by",
+        "secret_status",
+        "deactivated_at",
+        "first_used_at",
+        "created_at",
+        "updated_at",
+    )
     actions = ["rotate_secret_action", admin_actions.deactivate_and_revoke]
     fieldsets = [
         (
             None,
             {
                 "fields": [
+                    "registered_by",
                     "name",
                     "client_id",
                     "client_type",
@@ -87,12 +104,25 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
                 ]
             },
         ),
-        (_("More"), {"fields": ["metadata", "created_at", "updated_at"]}),
+        (_("More"), {"fields": ["metadata", "first_used_at", "created_at", "updated_at"]}),
     ]
 
     @admin.display(description=_("grant types"))
     def grant_list(self, obj):
         return ", ".join(obj.grant_types)
+
+    @admin.display(description=_("registered by"))
+    def registered_by(self, obj):
+        if not obj.is_self_registered:
+            return obj.get_origin_display()
+        return format_html(
+            '<strong class="oauthcore-self-registered">{}</strong> {}',
+            _("This client registered itself (%s).") % obj.get_origin_display(),
+            _(
+                "No one on the staff checked who makes it; its name is its own choice, and it "
+                "is never pre-trusted: users always see the consent page."
+            ),
+        )
 
     @admin.display(description=_("secret"))
     def secret_status(self, obj):
@@ -187,6 +217,20 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
             return None
         url = reverse("admin:oauthcore_client_rotate_secret", args=[queryset.get().pk])
         return HttpResponseRedirect(url)
+
+
+@admin.register(InitialAccessToken)
+class InitialAccessTokenAdmin(admin.ModelAdmin):
+    """Initial access tokens (RFC 7591 3): made by `createregistrationtoken`, listed, deleted."""
+
+    list_display = ("__str__", "created_at", "expires_at", "remaining_uses")
+    readonly_fields = ("description", "created_at", "expires_at", "remaining_uses")
+
+    def has_add_permission(self, request):
+        return False  # `manage.py createregistrationtoken` prints the token, the one time
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -9,6 +9,7 @@ from oauthcore.views import (
     end_session,
     health,
     introspect,
+    register,
     revoke,
     token,
     userinfo,
@@ -36,4 +37,10 @@ urlpatterns = [
     path("oauth/userinfo/", userinfo.UserInfoView.as_view(), name="userinfo"),
     path("oauth/logout/", end_session.EndSessionView.as_view(), name="end-session"),
     path("oauth/health/", health.health, name="health"),
+    path("oauth/register/", register.RegisterView.as_view(), name="register"),
+    path(
+        "oauth/register/<str:client_id>/",
+        register.ClientConfigurationView.as_view(),
+        name="register-client",
+    ),
 ]

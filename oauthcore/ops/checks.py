@@ -125,7 +125,20 @@ def _other_errors() -> list:
         found.append(
             Error(f"Invalid scope names in OAUTHCORE['SCOPES']: {invalid}.", id="oauthcore.E009")
         )
-    return found + _proxy_errors() + _resource_errors()
+    return found + _proxy_errors() + _resource_errors() + _registration_errors()
+
+
+def _registration_errors() -> list:
+    if oauth_settings.REGISTRATION in ("off", "open", "token"):
+        return []
+    return [
+        Error(
+            f"OAUTHCORE['REGISTRATION'] is invalid: {oauth_settings.REGISTRATION!r}.",
+            hint='"off" (no dynamic registration), "open" (anyone may register, RFC 7591) or '
+            '"token" (an initial access token from `manage.py createregistrationtoken`).',
+            id="oauthcore.E014",
+        )
+    ]
 
 
 def _resource_errors() -> list:

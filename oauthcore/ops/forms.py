@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from oauthcore import crypto, scopes
 from oauthcore.errors import InvalidClientMetadata
 from oauthcore.models import Client, SigningKey
-from oauthcore.server import registration, resources
+from oauthcore.server import client_metadata, registration, resources
 
 
 class RedirectURIsField(forms.CharField):
@@ -132,6 +132,9 @@ class ClientForm(forms.ModelForm):
             ("", _("The default for the client type")),
             *Client.TokenEndpointAuthMethod.choices,
         ]
+        if self.instance.is_self_registered:  # Client.save() forces it off anyway
+            self.fields["skip_consent"].disabled = True
+            self.fields["skip_consent"].help_text = _("Never for a client that registered itself.")
         if self.instance.pk:
             self.fields["client_id"].disabled = True
             self.fields["client_id"].help_text = ""
@@ -167,7 +170,8 @@ class ClientForm(forms.ModelForm):
             "token_endpoint_auth_method" not in self.changed_data
         ):
             data["token_endpoint_auth_method"] = ""  # the new type's default, not the old type's
-        try:
+        try:  # the rules of dynamic registration and createclient (RFC 7591 2)
+            application_type = client_metadata.check_stored(data.get("metadata") or {})
             registration.validate(
                 client_type=data["client_type"],
                 token_endpoint_auth_method=data.get("token_endpoint_auth_method") or "",
@@ -175,6 +179,8 @@ class ClientForm(forms.ModelForm):
                 redirect_uris=data["redirect_uris"],
                 scope_names=allowed,
                 post_logout_redirect_uris=data.get("post_logout_redirect_uris") or [],
+                application_type=application_type,
+                self_registered=self.instance.is_self_registered,
             )
         except InvalidClientMetadata as e:
             raise forms.ValidationError(str(e)) from e

@@ -8,13 +8,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import jwt
+from django.db import transaction
 from django.utils import timezone
 
 from oauthcore import scopes
 from oauthcore.adapter import get_adapter
 from oauthcore.conf import oauth_settings
 from oauthcore.jose import keyring
+from oauthcore.models import Client
 
+# The self-registered clients this process saw used (its client cache may hold older copies).
+_used: set[str] = set()
+MAX_USED = 10_000
 # Claims the server sets itself; an adapter's extra claims may not replace them.
 REGISTERED_CLAIMS = frozenset(
     {"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope", "auth_time"}
@@ -33,6 +38,22 @@ class IssuedToken:
     @property
     def expires_in(self) -> int:
         return self.claims["exp"] - self.claims["iat"]
+
+
+def mark_used(client, now: datetime) -> None:
+    """Record a self-registered client's first token, once: ``cleartokens`` keeps it then.
+
+    One conditional UPDATE while ``first_used_at`` is null; staff clients make none, and a
+    client this process saw used makes none again.
+    """
+    registered_itself = getattr(client, "is_self_registered", False)  # not testing's stand-in
+    if not registered_itself or client.first_used_at or client.client_id in _used:
+        return
+    Client.objects.filter(pk=client.pk, first_used_at__isnull=True).update(first_used_at=now)
+    client.first_used_at = now
+    if len(_used) >= MAX_USED:
+        _used.clear()
+    transaction.on_commit(lambda: _used.add(client.client_id))
 
 
 def issue(
@@ -66,6 +87,7 @@ def issue(
         client_id=client.client_id,
         scope=scopes.join(scope),
     )
+    mark_used(client, now)
     if auth_time is not None:
         claims["auth_time"] = int(auth_time.timestamp())
     value = jwt.encode(

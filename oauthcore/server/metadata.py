@@ -61,12 +61,26 @@ def endpoint_urls() -> dict[str, str]:
     return urls
 
 
+def registration_endpoint() -> dict[str, str]:
+    """Return the registration endpoint (RFC 7591 3) while ``REGISTRATION`` lets clients register."""
+    if oauth_settings.REGISTRATION not in ("open", "token"):
+        return {}
+    parts = urlsplit(oauth_settings.ISSUER)
+    try:
+        return {
+            "registration_endpoint": f"{parts.scheme}://{parts.netloc}{reverse('oauthcore:register')}"
+        }
+    except NoReverseMatch:
+        return {}
+
+
 def document() -> dict:
     """Return the authorization server metadata (RFC 8414 2) of what this server really does."""
     urls = endpoint_urls()
     document = {
         "issuer": oauth_settings.ISSUER,
         **urls,
+        **registration_endpoint(),
         "scopes_supported": list(oauth_settings.SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

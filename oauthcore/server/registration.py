@@ -1,9 +1,14 @@
-"""Client registration rules shared by ``createclient``, ``seeddemo`` and the admin."""
+"""Client registration rules shared by dynamic registration, ``createclient``, ``seeddemo`` and the admin.
+
+An RFC 7591 metadata object is read by ``client_metadata.parse``; ``validate`` says whether the
+values make a usable, safe client, the same rules wherever a client comes from.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ValidationError
@@ -12,12 +17,23 @@ from oauthcore import crypto, errors, scopes, signals
 from oauthcore.errors import InvalidClientMetadata, InvalidRedirectUri
 from oauthcore.hosts import is_loopback_host
 from oauthcore.models import Client
-from oauthcore.server import client_auth, grants
+from oauthcore.server import client_auth, client_metadata, grants
 
 # RFC 8252 7.1: a private-use scheme is a reverse domain name, so it contains a dot.
 PRIVATE_USE_SCHEME = re.compile(r"[a-z][a-z0-9+\-]*(\.[a-z0-9+\-]+)+")
 MAX_REDIRECT_URI_LENGTH = 2000
 # DNS labels (RFC 1123 2.1): letters, digits and inner hyphens, 1-63 characters each.
+# RFC 7591 2 names these; each is accepted once ``client_auth.METHODS`` has an entry for it.
+RFC_AUTH_METHODS = (
+    "none",
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+)
+# Methods that authenticate with the client's own keys (RFC 7523): such a client has no secret.
+KEY_METHODS = frozenset({"private_key_jwt"})
+RESPONSE_TYPES = {"code": Client.GrantType.AUTHORIZATION_CODE}  # response type -> its grant
 HOSTNAME = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?")
 
 
@@ -88,6 +104,11 @@ def validate_auth_method(client_type: str, method: str = "") -> str:
     Empty means the default: ``none`` for a public client, ``client_secret_basic`` otherwise.
     A public client authenticates with ``none``, a confidential client never does.
     """
+    if method in RFC_AUTH_METHODS and method not in client_auth.METHODS:
+        raise InvalidClientMetadata(
+            f"token_endpoint_auth_method {method} is not supported yet "
+            f"(choose from {', '.join(client_auth.supported())})."
+        )
     if method and method not in client_auth.METHODS:
         raise InvalidClientMetadata(
             f"Unknown token_endpoint_auth_method: {method} "
@@ -103,6 +124,32 @@ def validate_auth_method(client_type: str, method: str = "") -> str:
     return client.token_endpoint_auth_method
 
 
+def _validate_response_types(response_types: list[str], grant_types: list[str]) -> None:
+    """Check each response type is supported and matches a grant type (RFC 7591 2.1)."""
+    if unknown := [name for name in response_types if name not in RESPONSE_TYPES]:
+        raise InvalidClientMetadata(
+            f"Unsupported response type: {' '.join(unknown)} (choose from code)."
+        )
+    wanted = {RESPONSE_TYPES[name] for name in response_types}
+    code = Client.GrantType.AUTHORIZATION_CODE
+    if wanted != ({code} if code in grant_types else set()):
+        raise InvalidClientMetadata(
+            "grant_types and response_types do not match: authorization_code goes with code."
+        )
+
+
+def _validate_application_type(application_type: str, redirect_uris: list[str]) -> None:
+    """A web client's redirect URIs are https (http on loopback); a native app's may be its own
+    scheme (OpenID Connect Registration 2, RFC 8252 7)."""
+    if application_type != "web":
+        return
+    for uri in redirect_uris:
+        if urlsplit(uri).scheme not in ("https", "http"):
+            raise InvalidRedirectUri(
+                f"A web client's redirect URI is https; register a native app for {uri!r}."
+            )
+
+
 def validate(
     *,
     client_type: str,
@@ -111,8 +158,15 @@ def validate(
     scope_names: list[str],
     post_logout_redirect_uris: list[str] | None = None,
     token_endpoint_auth_method: str = "",
+    response_types: list[str] | None = None,
+    application_type: str = "",
+    self_registered: bool = False,
 ) -> None:
-    """Raise ``InvalidClientMetadata`` unless these settings make a usable, safe client."""
+    """Raise ``InvalidClientMetadata`` unless these settings make a usable, safe client.
+
+    ``response_types`` and ``application_type`` are checked when given (RFC 7591 2.1); a
+    ``self_registered`` client may not use the client_credentials grant, which no user approves.
+    """
     validate_auth_method(client_type, token_endpoint_auth_method)
     supported = grants.supported()
     if unknown := [g for g in grant_types if g not in supported]:
@@ -123,16 +177,113 @@ def validate(
         raise InvalidClientMetadata("A client needs at least one grant type.")
     has_code = Client.GrantType.AUTHORIZATION_CODE in grant_types
     if has_code and not redirect_uris:
-        raise InvalidClientMetadata("The authorization_code grant needs a redirect URI.")
+        raise InvalidRedirectUri("The authorization_code grant needs a redirect URI.")
     if Client.GrantType.REFRESH_TOKEN in grant_types and not has_code:
         raise InvalidClientMetadata("The refresh_token grant needs the authorization_code grant.")
     is_public = client_type == Client.ClientType.PUBLIC
     if is_public and Client.GrantType.CLIENT_CREDENTIALS in grant_types:
         raise InvalidClientMetadata("A public client cannot use the client_credentials grant.")
+    if self_registered and Client.GrantType.CLIENT_CREDENTIALS in grant_types:
+        raise InvalidClientMetadata(
+            "A self-registered client cannot use the client_credentials grant: "
+            "no user approves what it gets."
+        )
+    if response_types is not None:
+        _validate_response_types(response_types, grant_types)
     for uri in [*redirect_uris, *(post_logout_redirect_uris or [])]:
         validate_redirect_uri(uri)
+    _validate_application_type(application_type, redirect_uris)
     if bad := scopes.unknown(scope_names):
         raise InvalidClientMetadata(f"Unregistered scope: {' '.join(bad)}.")
+
+
+def parse_scope(scope: str) -> list[str]:
+    """Return the scope names of a space-separated ``scope`` (RFC 7591 2), else raise."""
+    try:
+        return scopes.parse(scope)
+    except errors.InvalidScope as e:
+        raise InvalidClientMetadata(f"Invalid scope list: {scope!r}.") from e
+
+
+def from_metadata(values: client_metadata.Metadata) -> dict[str, Any]:
+    """Return ``create_client``'s keyword arguments for RFC 7591 metadata values.
+
+    An omitted ``scope`` is every registered scope (RFC 7591 2: the server's default set); the
+    user still approves each one.
+    """
+    scope = values.scope if values.scope is not None else " ".join(scopes.registered())
+    return {
+        "name": values.client_name,
+        "public": values.is_public,
+        "token_endpoint_auth_method": values.token_endpoint_auth_method,
+        "grant_types": values.grant_types,
+        "response_types": values.response_types,
+        "redirect_uris": values.redirect_uris,
+        "post_logout_redirect_uris": values.post_logout_redirect_uris,
+        "scope": scope,
+        "application_type": values.application_type,
+        "metadata": values.kept,
+    }
+
+
+def replace(client: Client, *, name: str, public: bool = False, **fields: Any) -> str | None:
+    """Validate ``fields`` (``create_client``'s) and set them on ``client``, unsaved.
+
+    Return a new secret when the client needs one (it had none), else None. A client that
+    becomes public loses its secret.
+    """
+    client_type = Client.ClientType.PUBLIC if public else Client.ClientType.CONFIDENTIAL
+    scope_names = parse_scope(fields.get("scope", ""))
+    values = {
+        "grant_types": list(dict.fromkeys(fields["grant_types"])),
+        "redirect_uris": list(dict.fromkeys(fields.get("redirect_uris") or [])),
+        "post_logout_redirect_uris": list(
+            dict.fromkeys(fields.get("post_logout_redirect_uris") or [])
+        ),
+    }
+    method = fields.get("token_endpoint_auth_method", "")
+    application_type = fields.get("application_type", "")
+    validate(
+        client_type=client_type,
+        scope_names=scope_names,
+        token_endpoint_auth_method=method,
+        response_types=fields.get("response_types"),
+        application_type=application_type,
+        self_registered=client.is_self_registered,
+        **values,
+    )
+    client.name = _checked_name(client, name)
+    for attribute, value in values.items():
+        setattr(client, attribute, value)
+    client.client_type, client.allowed_scopes = client_type, scope_names
+    client.token_endpoint_auth_method = validate_auth_method(client_type, method)
+    metadata = fields.get("metadata")
+    if metadata is not None:
+        client.metadata = {**metadata, "application_type": application_type or "web"}
+    if client.token_endpoint_auth_method in KEY_METHODS and not (
+        {"jwks", "jwks_uri"} & set(client.metadata or {})
+    ):
+        raise InvalidClientMetadata(f"{method} needs the client's keys: jwks or jwks_uri.")
+    return _secret_for(client)
+
+
+def _checked_name(client: Client, name: str) -> str:
+    """Return the client's name; a self-registered client without one is called by its id."""
+    name = (name or "").strip() or ("" if not client.is_self_registered else client.client_id)
+    if not name:
+        raise InvalidClientMetadata("A client needs a name.")
+    if len(name) > Client._meta.get_field("name").max_length:
+        raise InvalidClientMetadata("The client's name is too long.")
+    return name
+
+
+def _secret_for(client: Client) -> str | None:
+    """Give a new secret to a client whose method uses one and has none; take it from others."""
+    if client.is_public or client.token_endpoint_auth_method in KEY_METHODS:
+        client.secret_hash = client.previous_secret_hash = ""
+        client.previous_secret_expires_at = None
+        return None
+    return None if client.secret_hash else client.set_new_secret()
 
 
 def create_client(
@@ -147,45 +298,34 @@ def create_client(
     can_introspect: bool = False,
     post_logout_redirect_uris: list[str] | None = None,
     token_endpoint_auth_method: str = "",
+    response_types: list[str] | None = None,
+    application_type: str = "",
+    metadata: dict[str, Any] | None = None,
+    origin: str = Client.Origin.STAFF,
 ) -> tuple[Client, str | None]:
     """Validate and store a new client; return it with its secret (None for a public client).
 
     ``token_endpoint_auth_method`` empty: ``none`` if public, else ``client_secret_basic``.
+    ``metadata`` (RFC 7591 members kept to be returned) comes from ``from_metadata``; a client of
+    another ``origin`` than staff registered itself and is never pre-trusted.
     """
-    client_type = Client.ClientType.PUBLIC if public else Client.ClientType.CONFIDENTIAL
-    redirect_uris = list(dict.fromkeys(redirect_uris or []))
-    grant_types = list(dict.fromkeys(grant_types))
-    post_logout_redirect_uris = list(dict.fromkeys(post_logout_redirect_uris or []))
-    try:
-        scope_names = scopes.parse(scope)
-    except errors.InvalidScope as e:
-        raise InvalidClientMetadata(f"Invalid scope list: {scope!r}.") from e
-    validate(
-        client_type=client_type,
+    client = Client(origin=origin, skip_consent=skip_consent, can_introspect=can_introspect)
+    client.client_id = validate_client_id(client_id or crypto.new_client_id())
+    secret = replace(
+        client,
+        name=name,
+        public=public,
         grant_types=grant_types,
         redirect_uris=redirect_uris,
-        scope_names=scope_names,
+        scope=scope,
         post_logout_redirect_uris=post_logout_redirect_uris,
         token_endpoint_auth_method=token_endpoint_auth_method,
+        response_types=response_types,
+        application_type=application_type,
+        metadata=metadata,
     )
-    if not name.strip():
-        raise InvalidClientMetadata("A client needs a name.")
-    client_id = validate_client_id(client_id or crypto.new_client_id())
-    if Client.objects.filter(client_id=client_id).exists():
-        raise InvalidClientMetadata(f"A client with client_id {client_id!r} already exists.")
-    client = Client(
-        client_id=client_id,
-        name=name.strip(),
-        client_type=client_type,
-        token_endpoint_auth_method=validate_auth_method(client_type, token_endpoint_auth_method),
-        grant_types=grant_types,
-        redirect_uris=redirect_uris,
-        post_logout_redirect_uris=post_logout_redirect_uris,
-        allowed_scopes=scope_names,
-        skip_consent=skip_consent,
-        can_introspect=can_introspect,
-    )
-    secret = None if public else client.set_new_secret()
+    if Client.objects.filter(client_id=client.client_id).exists():
+        raise InvalidClientMetadata(f"A client with client_id {client.client_id!r} already exists.")
     client.save()
     signals.client_created.send(Client, client=client, by=None)
     return client, secret

@@ -44,6 +44,7 @@ CASES = {
     "E007": {"SIGNING_KEYS": [{"kid": "no-key-material"}]},
     "E008": {"ADAPTER": "oauthcore.adapter.DoesNotExist"},
     "E009": {"SCOPES": {"read profile": "has a space", "ok": "fine"}},
+    "E014": {"REGISTRATION": "on"},
 }
 
 
@@ -142,4 +143,10 @@ def test_invalid_trusted_proxies_are_e010(configure, changes):
 
 def test_trusted_proxies_may_be_addresses_or_networks(configure):
     configure(TRUSTED_PROXIES=["127.0.0.1", "10.0.0.0/8", "2001:db8::/32", "::1"])
+    assert oauthcore_ids() == []
+
+
+@pytest.mark.parametrize("policy", ["off", "open", "token"])
+def test_each_registration_policy_passes(configure, policy):
+    configure(REGISTRATION=policy)
     assert oauthcore_ids() == []

@@ -93,7 +93,13 @@ def test_the_model_keeps_public_and_none_together(client_type, method):
 
 def test_registration_refuses_an_unknown_method():
     with pytest.raises(InvalidClientMetadata, match="Unknown token_endpoint_auth_method"):
-        registration.validate_auth_method(Client.ClientType.CONFIDENTIAL, "private_key_jwt")
+        registration.validate_auth_method(Client.ClientType.CONFIDENTIAL, "magic")
+
+
+@pytest.mark.parametrize("method", ["private_key_jwt", "client_secret_jwt"])
+def test_registration_refuses_an_rfc_method_the_table_lacks_as_not_supported_yet(method):
+    with pytest.raises(InvalidClientMetadata, match="not supported yet"):
+        registration.validate_auth_method(Client.ClientType.CONFIDENTIAL, method)
 
 
 def test_create_client_stores_the_chosen_method():

@@ -8,6 +8,7 @@ from oauthcore.jose import keyring
 from oauthcore.models import (
     AuditEvent,
     AuthorizationCode,
+    Client,
     RefreshToken,
     RevokedAccessToken,
     SigningKey,
@@ -25,15 +26,16 @@ def delete_in_batches(queryset, batch_size: int) -> int:
         batch = list(queryset.values_list("pk", flat=True)[:batch_size])
         if not batch:
             return total
-        deleted, _ = queryset.model.objects.filter(pk__in=batch).delete()
+        deleted, _ = queryset.filter(pk__in=batch).delete()  # its conditions checked again
         total += deleted
 
 
 class Command(BaseCommand):
     help = (
         "Delete expired authorization codes, refresh-token families, deny-list entries, "
-        "retired signing keys whose tokens have all expired, and audit events older than "
-        "AUDIT_LOG_RETENTION."
+        "retired signing keys whose tokens have all expired, audit events older than "
+        "AUDIT_LOG_RETENTION, and self-registered clients never used within "
+        "REGISTRATION_UNUSED_LIFETIME."
     )
 
     def add_arguments(self, parser):
@@ -47,6 +49,12 @@ class Command(BaseCommand):
             "revoked access tokens": RevokedAccessToken.objects.filter(expires_at__lte=now),
             "signing keys": SigningKey.objects.filter(
                 state=SigningKey.State.RETIRED, expires_at__lte=now
+            ),
+            "unused self-registered clients": Client.objects.exclude(
+                origin=Client.Origin.STAFF
+            ).filter(
+                first_used_at__isnull=True,
+                created_at__lte=now - oauth_settings.REGISTRATION_UNUSED_LIFETIME,
             ),
             "audit events": AuditEvent.objects.filter(
                 created_at__lte=now - oauth_settings.AUDIT_LOG_RETENTION

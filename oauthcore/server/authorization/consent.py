@@ -15,9 +15,15 @@ CONSENT_MAX_AGE = 600  # seconds a consent form stays valid
 
 
 def consent_needed(request: AuthorizationRequest, user) -> tuple[list[str], list[str]]:
-    """Return (already granted, to ask) among the requested scopes; nothing to ask skips the screen."""
+    """Return (already granted, to ask) among the requested scopes; nothing to ask skips the screen.
+
+    A self-registered client is never pre-trusted, whatever its row or the adapter say.
+    """
     client, names = request.client, request.scopes
-    if adapter.get_adapter().should_skip_consent(client=client, user=user, scopes=names):
+    trusted = not client.is_self_registered
+    if trusted and adapter.get_adapter().should_skip_consent(
+        client=client, user=user, scopes=names
+    ):
         return names, []
     if "consent" in request.prompt:
         return [], names
