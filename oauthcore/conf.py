@@ -111,6 +111,8 @@ DEFAULTS: dict[str, Any] = {
     # subdomains too); empty: any host with a public address. Denied hosts win.
     "CLIENT_METADATA_ALLOWED_HOSTS": [],
     "CLIENT_METADATA_DENIED_HOSTS": [],
+    # Document fetches one address may cause at /authorize in RATE_LIMIT_WINDOW; 0: no limit.
+    "CLIENT_METADATA_FETCHES_PER_ADDRESS": 10,
     # A metadata document is used this long at least and at most, whatever its caching headers say.
     "CLIENT_METADATA_MIN_CACHE": timedelta(minutes=5),
     "CLIENT_METADATA_MAX_CACHE": timedelta(hours=24),

@@ -189,30 +189,35 @@ class Fetcher:
                     raise FetchError(f"The host {host} resolves to a non-public address.")
         return addresses
 
-    def count(self, host: str) -> None:
-        """Count a fetch from ``host`` in this minute; refuse one over the per-host limit."""
+    def count(self, host: str, addresses: list[str]) -> None:
+        """Count a fetch from ``host`` and from each of its addresses in this minute; refuse one
+        over the limit of either: many names pointing at one address share its count."""
         limit = oauth_settings.FETCH_HOST_RATE_LIMIT
         if self.operator or not limit:
             return
-        digest = hashlib.sha256(host.lower().encode()).hexdigest()[:32]
-        key = f"{RATE_PREFIX}{digest}:{int(time.time() // 60)}"
+        minute = int(time.time() // 60)
+        for name in dict.fromkeys([host.lower(), *addresses]):  # an IP literal counts once
+            digest = hashlib.sha256(name.encode()).hexdigest()[:32]
+            if self._incr(f"{RATE_PREFIX}{digest}:{minute}") > limit:
+                raise FetchError(f"Too many fetches from {host}; try again in a minute.")
+
+    @staticmethod
+    def _incr(key: str) -> int:
         try:
             cache.add(key, 0, timeout=120)
             try:
-                fetches = cache.incr(key)
+                return cache.incr(key)
             except ValueError:  # evicted meanwhile
                 cache.add(key, 1, timeout=120)
-                fetches = 1
+                return 1
         except Exception as e:  # redis.ConnectionError, ...: fail closed, nobody is counted
             raise FetchError("Fetches cannot be counted now (the cache is unreachable).") from e
-        if fetches > limit:
-            raise FetchError(f"Too many fetches from {host}; try again in a minute.")
 
     def get(self, url: str, *, accept: str = "application/json") -> Response:
         """Fetch ``url`` within the guards; return a 200 response or raise ``FetchError``."""
         scheme, port, host = check_url(url, operator=self.operator)
         addresses = self.vet(host, port)
-        self.count(host)
+        self.count(host, addresses)
         timeout = self.timeout or oauth_settings.FETCH_TIMEOUT.total_seconds()
         deadline = time.monotonic() + timeout
         if scheme == "https":

@@ -34,6 +34,8 @@ PUBLIC = [
     "oauthcore.models.SigningKey",
     "oauthcore.models.RevokedAccessToken",
     "oauthcore.models.AuditEvent",
+    "oauthcore.models.InitialAccessToken",
+    "oauthcore.resource_server.protected_resource.metadata_path",
     *(
         f"oauthcore.signals.{name}"
         for name in (
@@ -68,7 +70,7 @@ TEMPLATES = [
     "oauthcore/logout.html",
     "oauthcore/logged_out.html",
 ]
-COMMANDS = ["createclient", "rotatekeys", "cleartokens", "seeddemo"]
+COMMANDS = ["createclient", "createregistrationtoken", "rotatekeys", "cleartokens", "seeddemo"]
 
 DOTTED = re.compile(r"[`\"'](oauthcore(?:\.[A-Za-z_]\w*)+)[`\"']")
 FROM_IMPORT = re.compile(r"^\s*from (oauthcore[\w.]*) import ([\w, ]+)$", re.MULTILINE)

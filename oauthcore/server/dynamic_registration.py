@@ -9,14 +9,9 @@ counted per address, and deleted by ``cleartokens`` if they never obtain a token
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import math
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -26,9 +21,7 @@ from oauthcore.conf import oauth_settings
 from oauthcore.models import Client, InitialAccessToken
 from oauthcore.server import client_metadata, ratelimit, registration
 
-logger = logging.getLogger(__name__)
 POLICIES = ("off", "open", "token")
-RATE_PREFIX = "oauthcore:registration:"
 NO_TOKEN_HASH = crypto.hash_token("oauthcore: no registration access token")
 
 
@@ -51,25 +44,14 @@ def refused(description: str) -> errors.InvalidToken:
 
 def spend_rate(request, *, now: float | None = None) -> None:
     """Count a registration for its address (an IPv6 /64); past the window's budget, 429."""
-    budget = oauth_settings.REGISTRATION_RATE_LIMIT
-    if not budget:
-        return
-    window = max(1, math.ceil(oauth_settings.REGISTRATION_RATE_WINDOW.total_seconds()))
-    now = now or time.time()
-    index = int(now // window)
-    group = hashlib.sha256(ratelimit.address_group(request).encode()).hexdigest()[:32]
-    key = f"{RATE_PREFIX}{group}:{index}"
-    try:
-        cache.add(key, 0, window + 1)
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        count = 0
-    except Exception:  # the cache is unreachable: count nothing, as the other limits do
-        logger.warning("Cache unreachable: registrations are not counted.")
-        return
-    if count > budget:
-        retry_after = max(1, math.ceil((index + 1) * window - now))
-        raise ratelimit.TooManyAttempts(retry_after, "Too many registrations from this address")
+    ratelimit.spend(
+        "registration",
+        ratelimit.address_group(request),
+        oauth_settings.REGISTRATION_RATE_LIMIT,
+        window=oauth_settings.REGISTRATION_RATE_WINDOW,
+        now=now,
+        description="Too many registrations from this address",
+    )
 
 
 def initial_token(request) -> InitialAccessToken | None:

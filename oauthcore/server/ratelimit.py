@@ -201,14 +201,38 @@ def spend_authorize(request, *, now: float | None = None) -> None:
 
     The budget is per address for anonymous requests, per user for signed-in ones.
     """
-    budget = oauth_settings.RATE_LIMIT_AUTHORIZE_REQUESTS
-    if not oauth_settings.RATE_LIMIT_ENABLED or not budget:
-        return
     user = getattr(request, "user", None)
     who = f"user:{user.pk}" if user and user.is_authenticated else address_group(request)
-    window, now = _seconds(oauth_settings.RATE_LIMIT_WINDOW), now or time.time()
-    index = int(now // window)
+    spend("authorize", who, oauth_settings.RATE_LIMIT_AUTHORIZE_REQUESTS, now=now)
+
+
+def spend_document_fetch(request, *, now: float | None = None) -> None:
+    """Count a fetch of a client metadata document this request causes, per address.
+
+    Past ``CLIENT_METADATA_FETCHES_PER_ADDRESS`` in a window, raise ``TooManyAttempts``: one
+    address cannot keep workers waiting on slow document hosts of its own (docs/security.md).
+    """
+    budget = oauth_settings.CLIENT_METADATA_FETCHES_PER_ADDRESS
+    spend("document-fetch", address_group(request), budget, now=now)
+
+
+def spend(
+    name: str,
+    who: str,
+    budget: int,
+    *,
+    window: timedelta | None = None,
+    now: float | None = None,
+    description: str = "Too many requests",
+) -> None:
+    """Count one request of ``who`` on the budget ``name`` (per ``window``, by default
+    ``RATE_LIMIT_WINDOW``); raise ``TooManyAttempts`` past it. An unreachable cache counts
+    nothing."""
+    if not oauth_settings.RATE_LIMIT_ENABLED or not budget:
+        return
+    seconds, now = _seconds(window or oauth_settings.RATE_LIMIT_WINDOW), now or time.time()
+    index = int(now // seconds)
     with _counting():
-        if _incr(f"{PREFIX}authorize:{_digest(who)}:{index}", window + 1) > budget:
-            retry_after = max(1, math.ceil((index + 1) * window - now))
-            raise TooManyAttempts(retry_after, "Too many requests")
+        if _incr(f"{PREFIX}{name}:{_digest(who)}:{index}", seconds + 1) > budget:
+            retry_after = max(1, math.ceil((index + 1) * seconds - now))
+            raise TooManyAttempts(retry_after, description)

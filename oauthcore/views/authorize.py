@@ -60,7 +60,9 @@ class AuthorizeView(TemplateResponseMixin, View):
     def run(self, request, params, step):
         """Verify client and redirect URI (errors: a page), then the rest (errors: to the client)."""
         try:
-            target = authorization.find_target(params)
+            target = authorization.find_target(params, request=request)
+        except ratelimit.TooManyAttempts as error:  # its client's document fetches: 429
+            return self.limited_page(request, error)
         except errors.OAuthError as error:
             return self.error_page(request, error)
         except DatabaseError:

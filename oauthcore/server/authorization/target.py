@@ -24,9 +24,12 @@ class Target:
     redirect_uri_sent: bool = True
 
 
-def find_target(params: Params) -> Target:
-    """Verify client_id and redirect_uri (RFC 6749 3.1.2.3); errors here must not redirect."""
-    client = _find_client(parameters.one(params, "client_id"))
+def find_target(params: Params, *, request=None) -> Target:
+    """Verify client_id and redirect_uri (RFC 6749 3.1.2.3); errors here must not redirect.
+
+    ``request``: the HTTP request, whose address pays for a client metadata document fetch.
+    """
+    client = _find_client(parameters.one(params, "client_id"), request)
     sent = parameters.one(params, "redirect_uri")
     redirect_uri = _find_redirect_uri(client, sent)
     try:
@@ -36,7 +39,7 @@ def find_target(params: Params) -> Target:
     return Target(client, redirect_uri, state, redirect_uri_sent=sent is not None)
 
 
-def _find_client(client_id: str | None) -> Client:
+def _find_client(client_id: str | None, request) -> Client:
     """Return the active client named ``client_id`` (RFC 6749 2.2), or the client its metadata
     document describes (draft-ietf-oauth-client-id-metadata-document), fetched if need be."""
     valid = (
@@ -45,11 +48,11 @@ def _find_client(client_id: str | None) -> Client:
         and parameters.VSCHAR.fullmatch(client_id)
     )
     if valid and metadata_documents.applies(client_id):
-        return metadata_documents.find(client_id)
+        return metadata_documents.find(client_id, request=request)
     client = client_auth.find(client_id) if valid else None
     if client is None:
         raise errors.InvalidClient("Unknown or inactive client.")
-    return metadata_documents.renew(client)
+    return metadata_documents.renew(client, request=request)
 
 
 def _find_redirect_uri(client: Client, uri: str | None) -> str:

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from oauthcore import errors, fetch, signals
 from oauthcore.models import Client
-from oauthcore.server import client_auth
+from oauthcore.server import client_auth, ratelimit
 from oauthcore.server.metadata_documents import caching, documents, identifiers
 from oauthcore.server.metadata_documents.identifiers import applies, enabled
 
@@ -40,10 +40,15 @@ def _refusal(client_id: str, reason: str) -> errors.InvalidClient:
     )
 
 
-def _load(client_id: str) -> tuple[dict, documents.Settings, fetch.Response]:
-    """Fetch and check the document at ``client_id``, or raise ``InvalidClient`` saying why."""
+def _load(client_id: str, request=None) -> tuple[dict, documents.Settings, fetch.Response]:
+    """Fetch and check the document at ``client_id``, or raise ``InvalidClient`` saying why.
+
+    A fetch caused by ``request`` counts against its address first (``TooManyAttempts``).
+    """
     if reason := identifiers.host_refusal(client_id):
         raise _refusal(client_id, reason)
+    if request is not None:
+        ratelimit.spend_document_fetch(request)
     try:
         response = fetch.get(client_id, accept=ACCEPT)
         document, settings = documents.parse(client_id, response.body)
@@ -62,9 +67,9 @@ def _apply(client: Client, document: dict, settings: documents.Settings, respons
     client.metadata_expires_at = caching.expires_at(response.headers, now)
 
 
-def _create(client_id: str) -> Client:
+def _create(client_id: str, request=None) -> Client:
     """Fetch a new client's document and store it; one row even when two processes race."""
-    document, settings, response = _load(client_id)
+    document, settings, response = _load(client_id, request)
     client = Client(
         client_id=client_id,
         origin=Client.Origin.METADATA_DOCUMENT,
@@ -84,7 +89,7 @@ def _create(client_id: str) -> Client:
     return client
 
 
-def renew(client: Client) -> Client:
+def renew(client: Client, *, request=None) -> Client:
     """Return ``client``, its metadata document fetched again first if it has expired.
 
     Only document clients are touched; the host policy is checked on every use, so a host
@@ -99,7 +104,7 @@ def renew(client: Client) -> Client:
     expires = client.metadata_expires_at
     if expires is not None and timezone.now() < expires:
         return client
-    document, settings, response = _load(client.client_id)
+    document, settings, response = _load(client.client_id, request)
     fresh = Client.objects.active().filter(pk=client.pk).first()  # not a stale remembered copy
     if fresh is None:
         raise errors.InvalidClient("Unknown or inactive client.")
@@ -109,14 +114,14 @@ def renew(client: Client) -> Client:
     return fresh
 
 
-def find(client_id: str) -> Client:
+def find(client_id: str, *, request=None) -> Client:
     """Return the client of a Client Identifier URL at /authorize: stored, renewed or new."""
     stored = client_auth.find(client_id)
     if stored is not None:
-        return renew(stored)
+        return renew(stored, request=request)
     if Client.objects.filter(client_id=client_id).exists():  # deactivated: never fetched again
         raise errors.InvalidClient("Unknown or inactive client.")
-    return _create(client_id)
+    return _create(client_id, request)
 
 
 def connect() -> None:
