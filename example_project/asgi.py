@@ -6,6 +6,7 @@
 server (example_project/mcp_server.py, the official MCP Python SDK's Starlette app); everything else
 goes to Django (the static files too when ``DEBUG`` is on, as ``runserver`` serves them). The
 lifespan events go to the MCP server, whose session manager runs for the life of the process.
+The MCP server is stateless, so ``uvicorn --workers N`` needs no sticky sessions (docs/mcp.md, 4).
 """
 
 import os

@@ -6,7 +6,7 @@ a token is accepted only when its ``aud`` names it, so a token for the example A
 default audience is refused, and a token for this server is refused by the API. A request without
 a valid token gets 401 with ``resource_metadata`` naming the RFC 9728 metadata
 (``{issuer}/.well-known/oauth-protected-resource/mcp``), from which an MCP client finds the
-authorization server. See docs/mcp.md.
+authorization server. Stateless: any worker process can answer any request. See docs/mcp.md.
 """
 
 from __future__ import annotations
@@ -175,9 +175,19 @@ def _metadata_route():
 
 
 def build_app() -> Starlette:
-    """Return the ASGI app serving ``/mcp`` and its metadata; its lifespan runs the sessions."""
+    """Return the ASGI app serving ``/mcp`` and its metadata; its lifespan runs the transports.
+
+    Stateless: each POST is answered on its own (a fresh transport, a JSON response), no session
+    is kept in this process's memory, so any worker process or server can take any request and
+    no sticky sessions are needed. The tools need nothing from earlier requests: who calls is in
+    the token, validated on every request. Server-to-client requests (sampling, elicitation) and
+    the GET stream of notifications need a session: these tools use neither.
+    """
     app = build_server().streamable_http_app(
-        streamable_http_path=PATH, transport_security=_transport_security()
+        streamable_http_path=PATH,
+        stateless_http=True,
+        json_response=True,
+        transport_security=_transport_security(),
     )
     app.router.routes = [
         _metadata_route() if getattr(route, "path", None) == METADATA_PATH else route
