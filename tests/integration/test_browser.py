@@ -15,8 +15,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
+from oauthcore.models import Client
 from oauthcore.server import pkce
 from tests import factories
+from tests.document_server import DocumentServer
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
@@ -183,3 +185,60 @@ def test_myapp_demo_login_refresh_and_logout(demo_site, page):
     if page.get_by_role("button", name="Log out").count():  # the issuer asks to confirm
         page.get_by_role("button", name="Log out").click()
     sync_api.expect(page.get_by_role("link", name="Log in with oauthcore")).to_be_visible()
+
+
+@pytest.fixture
+def self_registered_app(issuer):
+    factories.UserFactory(username="alice")
+    return factories.ClientFactory(
+        name="Totally Official Bank",
+        redirect_uris=[issuer + "/demo/callback/"],
+        origin=Client.Origin.DYNAMIC,
+        skip_consent=True,  # ignored: only staff may pre-trust a client
+    )
+
+
+def test_a_self_registered_app_is_marked_as_unverified(issuer, self_registered_app, page):
+    """A client that registered itself (RFC 7591) never looks like one the site vouches for."""
+    sign_in(page, authorize_url(issuer, self_registered_app))
+    note = page.get_by_role("note")
+    sync_api.expect(note).to_be_visible()
+    sync_api.expect(note).to_contain_text("This app registered itself")
+    page.get_by_role("button", name="Allow").click()
+    assert "code" in landed_on_callback(page, self_registered_app)
+
+
+@pytest.fixture
+def document_client(issuer, settings):
+    """A client ID metadata document served on this machine, and the settings that accept it."""
+    settings.OAUTHCORE = {
+        **settings.OAUTHCORE,
+        "CLIENT_ID_METADATA_DOCUMENTS": True,
+        "FETCH_ALLOW_LOOPBACK": True,
+    }
+    factories.UserFactory(username="alice")
+    documents = DocumentServer()
+    callback = issuer + "/demo/callback/"
+    yield documents.document(client_name="Doc App", redirect_uris=[callback]), callback
+    documents.close()
+
+
+def test_a_metadata_document_client_is_named_with_its_host(issuer, document_client, page):
+    """A client ID metadata document's client: its chosen name beside the host that serves it."""
+    client_id, callback = document_client
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": callback,
+        "scope": "read:profile",
+        "state": STATE,
+        "code_challenge": pkce.s256(VERIFIER),
+        "code_challenge_method": "S256",
+    }
+    sign_in(page, f"{issuer}/oauth/authorize/?{urlencode(query)}")
+    heading = page.locator("h1")
+    sync_api.expect(heading).to_contain_text("Doc App (127.0.0.1) wants to access your account")
+    sync_api.expect(page.get_by_role("note")).to_contain_text("This app registered itself")
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(lambda url: url.startswith(callback + "?"))
+    assert "code" in parse_qs(urlsplit(page.url).query)
