@@ -128,6 +128,32 @@ DEFAULTS: dict[str, Any] = {
     # for every DRF view with JWTAuthentication and every @require_scopes view that names none:
     # they accept tokens for it and their challenges point at its metadata. None: no resource.
     "PROTECTED_RESOURCE": None,
+    # --- DPoP (RFC 9449), both sides ---
+    # The asymmetric algorithms a DPoP proof may use (dpop_signing_alg_values_supported).
+    "DPOP_SIGNING_ALGORITHMS": ["ES256", "EdDSA", "PS256", "RS256"],
+    # How old a proof's iat may be (plus CLOCK_SKEW either way); its jti is remembered this long.
+    "DPOP_PROOF_MAX_AGE": timedelta(seconds=60),
+    # Require a server-provided nonce in proofs at the token endpoint (use_dpop_nonce).
+    "DPOP_NONCES": False,
+    # How long a DPoP nonce stays valid.
+    "DPOP_NONCE_LIFETIME": timedelta(minutes=5),
+    # --- JWT client authentication (RFC 7523: private_key_jwt, client_secret_jwt) ---
+    # The algorithms a client assertion may use (token_endpoint_auth_signing_alg_values_supported).
+    "CLIENT_ASSERTION_SIGNING_ALGORITHMS": ["ES256", "EdDSA", "PS256", "RS256", "HS256"],
+    # The longest an assertion may live (its exp - iat, or exp - now without iat).
+    "CLIENT_ASSERTION_MAX_LIFETIME": timedelta(minutes=5),
+    # Accept only the issuer as an assertion's aud (else also the token and PAR endpoint URLs).
+    "CLIENT_ASSERTION_STRICT_AUDIENCE": False,
+    # --- Pushed authorization requests (RFC 9126) and request objects (RFC 9101) ---
+    # The lifetime of a pushed request's request_uri (expires_in; under 600 s).
+    "PAR_LIFETIME": timedelta(seconds=60),
+    # Require PAR for every client (require_pushed_authorization_requests); else per client.
+    "REQUIRE_PUSHED_AUTHORIZATION_REQUESTS": False,
+    # The algorithms a signed request object may use (request_object_signing_alg_values_supported).
+    "REQUEST_OBJECT_SIGNING_ALGORITHMS": ["ES256", "EdDSA", "PS256", "RS256"],
+    # --- Security profile ---
+    # None, or "fapi2": the FAPI 2.0 Security Profile for every client (docs/fapi.md).
+    "SECURITY_PROFILE": None,
 }
 
 

@@ -78,6 +78,8 @@ class Client(models.Model):
     )
     # ``<algorithm>$<digest>`` (crypto.py); room for a longer algorithm than sha256.
     secret_hash = models.CharField(_("secret hash"), max_length=128, blank=True, editable=False)
+    # client_secret_jwt (RFC 7523) needs the secret itself: kept encrypted, only for that method.
+    secret_ciphertext = models.TextField(blank=True, editable=False)
     previous_secret_hash = models.CharField(max_length=128, blank=True, editable=False)
     previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     redirect_uris = models.JSONField(
@@ -96,6 +98,33 @@ class Client(models.Model):
         default=list,
         blank=True,
         help_text=_("Granted when a request names no scope; empty means all allowed scopes."),
+    )
+    jwks = models.JSONField(
+        _("JWK Set"),
+        default=dict,
+        blank=True,
+        help_text=_("The client's public keys (private_key_jwt, signed request objects)."),
+    )
+    jwks_uri = models.URLField(
+        _("JWK Set URL"),
+        max_length=MAX_CLIENT_ID_LENGTH,
+        blank=True,
+        help_text=_("Where its public keys are published, instead of a JWK Set here."),
+    )
+    dpop_bound_access_tokens = models.BooleanField(
+        _("DPoP-bound access tokens"),
+        default=False,
+        help_text=_("Refuse token requests without a DPoP proof (RFC 9449 5.2)."),
+    )
+    require_pushed_authorization_requests = models.BooleanField(
+        _("require pushed authorization requests"),
+        default=False,
+        help_text=_("Accept authorization requests only through PAR (RFC 9126 6)."),
+    )
+    rotate_refresh_tokens = models.BooleanField(
+        _("rotate refresh tokens"),
+        default=True,
+        help_text=_("Issue a new refresh token at each use (FAPI 2.0 discourages it)."),
     )
     allowed_resources = models.JSONField(
         _("allowed resources"),
@@ -307,6 +336,8 @@ class AuthorizationCode(models.Model):
     scope = models.TextField(blank=True)
     resources = models.JSONField(default=list, blank=True)  # granted (RFC 8707 2.1)
     code_challenge = models.CharField(max_length=128, blank=True)
+    # RFC 9449 10: the JWK thumbprint the token request's DPoP proof must match; empty: any.
+    dpop_jkt = models.CharField(max_length=64, blank=True)
     nonce = models.CharField(max_length=255, blank=True)
     auth_time = models.DateTimeField(null=True, blank=True)
     # The OpenID Connect session (``sid``) the user signed in with; empty without openid.
@@ -357,6 +388,8 @@ class RefreshToken(models.Model):
     resources = models.JSONField(default=list, blank=True)  # granted (RFC 8707 2.2)
     auth_time = models.DateTimeField(null=True, blank=True)
     session_id = models.CharField(max_length=64, blank=True)  # OpenID Connect sid
+    # RFC 9449 5: a public client's refresh token is bound to its DPoP key's thumbprint.
+    dpop_jkt = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True, help_text=_("End of the whole family."))
     rotated_at = models.DateTimeField(null=True, blank=True)
@@ -374,6 +407,24 @@ class RefreshToken(models.Model):
 
     def __str__(self) -> str:
         return f"refresh token of family {self.family_id}"
+
+
+class PushedAuthorizationRequest(models.Model):
+    """An authorization request a client pushed (RFC 9126 2), until it is used or expires."""
+
+    # The hash of the random part of its request_uri (urn:ietf:params:oauth:request_uri:...).
+    reference_hash = models.CharField(max_length=128, unique=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    parameters = models.JSONField(help_text=_("The pushed parameters, each a list of values."))
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pushed authorization request")
+
+    def __str__(self) -> str:
+        return f"pushed request of {self.client_id}"
 
 
 class ConsentQuerySet(models.QuerySet):
