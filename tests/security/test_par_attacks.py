@@ -70,6 +70,15 @@ def test_cancel_consumes_the_request_uri(signed_in, client_app):
     assert not AuthorizationCode.objects.exists()
 
 
+def test_an_error_answer_consumes_the_request_uri(client, client_app):
+    request_uri = pushed_uri(client, client_app, prompt="none")
+    response = authorize_pushed(client, request_uri, client_app.client_id)  # nobody signed in
+    assert kit.redirect_query(response, CALLBACK)["error"] == "login_required"
+    kit.assert_error_page(
+        authorize_pushed(client, request_uri, client_app.client_id), "invalid_request_uri"
+    )
+
+
 def test_an_expired_request_uri_is_refused(signed_in, client_app):
     request_uri = pushed_uri(signed_in, client_app)
     past = timezone.now() - timedelta(seconds=1)

@@ -13,6 +13,7 @@ from oauthcore.models import PushedAuthorizationRequest
 from tests import factories, protocol
 from tests.par_kit import PREFIX, authorize_pushed, consent_form, decide, push, pushed_uri, row_of
 from tests.security import kit
+from tests.server.test_authorize_prompt import login_next, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +87,15 @@ def test_sign_in_keeps_the_request_uri(client, client_app, user):
     assert row_of(request_uri).used_at is None
     client.force_login(user)
     form = consent_form(client.get(next_url))
+    assert "code" in callback_query(decide(client, form))
+
+
+def test_pushed_prompt_login_signs_in_again_without_looping(client, client_app, user):
+    request_uri = pushed_uri(client, client_app, prompt="login")
+    client.force_login(user)
+    next_url = login_next(authorize_pushed(client, request_uri, client_app.client_id))
+    assert "request_uri" in parse_qs(urlsplit(next_url).query)
+    form = consent_form(client.get(sign_in(client, next_url)))
     assert "code" in callback_query(decide(client, form))
 
 
