@@ -87,8 +87,9 @@ class AuthorizeView(TemplateResponseMixin, View):
             return base.redirect_error(error, redirect_uri=target.redirect_uri, state=target.state)
 
     def complete_quietly(self, resolved, target):
-        """Consume a pushed request answered with an error, unless it already was (RFC 9126 4)."""
-        with contextlib.suppress(errors.InvalidRequestUri):
+        """Consume a pushed request answered with an error, unless it already was (RFC 9126 4);
+        the error is answered even if the database fails here."""
+        with contextlib.suppress(errors.InvalidRequestUri, DatabaseError):
             authorization.complete(resolved.request_uri, target.client)
 
     def unavailable_page(self, request, error: errors.TemporarilyUnavailable | None = None):
