@@ -90,6 +90,7 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
                     "default_scopes",
                     "skip_consent",
                     "can_introspect",
+                    "require_pushed_authorization_requests",
                 ]
             },
         ),

@@ -146,3 +146,9 @@ class InvalidRedirectUri(InvalidClientMetadata):
     """RFC 7591 3.2.2: a redirect URI of the client's metadata is not acceptable."""
 
     error = "invalid_redirect_uri"
+
+
+class InvalidRequestUri(OAuthError):
+    """RFC 9101 6.2, RFC 9126 4: the request_uri is not one of ours, unknown, expired or used."""
+
+    error = "invalid_request_uri"

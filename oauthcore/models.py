@@ -409,6 +409,19 @@ class RefreshToken(models.Model):
         return f"refresh token of family {self.family_id}"
 
 
+class PushedAuthorizationRequestQuerySet(models.QuerySet):
+    def by_reference(self, reference: str):
+        """Rows whose hash is the hash of ``reference`` (a request_uri's random part)."""
+        return self.filter(reference_hash__in=crypto.stored_forms(reference))
+
+    def usable(self, now: datetime):
+        """Rows neither used nor expired at ``now``."""
+        return self.filter(used_at__isnull=True, expires_at__gt=now)
+
+    def expired(self, now: datetime | None = None):
+        return self.filter(expires_at__lte=now or timezone.now())
+
+
 class PushedAuthorizationRequest(models.Model):
     """An authorization request a client pushed (RFC 9126 2), until it is used or expires."""
 
@@ -419,6 +432,8 @@ class PushedAuthorizationRequest(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PushedAuthorizationRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("pushed authorization request")

@@ -114,6 +114,7 @@ class ClientForm(forms.ModelForm):
             "allowed_resources",
             "skip_consent",
             "can_introspect",
+            "require_pushed_authorization_requests",
             "is_active",
             "audience",
             "access_token_lifetime",

@@ -46,6 +46,7 @@ class Metadata:
     scope: str | None = None  # None: not given
     client_name: str = ""
     application_type: str = "web"
+    require_pushed_authorization_requests: bool = False  # RFC 9126 6
     kept: dict[str, Any] = field(default_factory=dict)  # jwks, jwks_uri, client_uri, contacts...
 
     @property
@@ -153,7 +154,17 @@ def parse(document: Any) -> Metadata:
         values.application_type = _string("application_type", document["application_type"])
         if values.application_type not in APPLICATION_TYPES:
             raise InvalidClientMetadata("application_type must be web or native.")
+    if "require_pushed_authorization_requests" in document:
+        values.require_pushed_authorization_requests = _pushed_required(document)
     return values
+
+
+def _pushed_required(document: dict[str, Any]) -> bool:
+    """Read ``require_pushed_authorization_requests``, a JSON boolean (RFC 9126 6)."""
+    value = document["require_pushed_authorization_requests"]
+    if not isinstance(value, bool):
+        raise InvalidClientMetadata("require_pushed_authorization_requests must be a boolean.")
+    return value
 
 
 def check_stored(document: Any) -> str:

@@ -13,6 +13,7 @@ from oauthcore.server import client_auth, grants
 ENDPOINTS = {
     "authorization_endpoint": "oauthcore:authorize",
     "token_endpoint": "oauthcore:token",
+    "pushed_authorization_request_endpoint": "oauthcore:par",  # RFC 9126 5
     "revocation_endpoint": "oauthcore:revoke",
     "introspection_endpoint": "oauthcore:introspect",
     "jwks_uri": "oauthcore:jwks",
@@ -94,6 +95,10 @@ def document() -> dict:
     }
     if oauth_settings.CLIENT_ID_METADATA_DOCUMENTS:  # draft-ietf-oauth-client-id-metadata-document
         document["client_id_metadata_document_supported"] = True
+    if "pushed_authorization_request_endpoint" in urls:  # RFC 9126 5: server-wide only
+        document["require_pushed_authorization_requests"] = bool(
+            oauth_settings.REQUIRE_PUSHED_AUTHORIZATION_REQUESTS
+        )
     if "revocation_endpoint" in urls:  # public clients revoke their own tokens (RFC 7009 2.1)
         document["revocation_endpoint_auth_methods_supported"] = client_auth.supported()
     if "introspection_endpoint" in urls:  # callers must hold credentials (RFC 7662 2.1)

@@ -223,6 +223,7 @@ def from_metadata(values: client_metadata.Metadata) -> dict[str, Any]:
         "scope": scope,
         "application_type": values.application_type,
         "metadata": values.kept,
+        "require_pushed_authorization_requests": values.require_pushed_authorization_requests,
     }
 
 
@@ -257,6 +258,10 @@ def replace(client: Client, *, name: str, public: bool = False, **fields: Any) -
         setattr(client, attribute, value)
     client.client_type, client.allowed_scopes = client_type, scope_names
     client.token_endpoint_auth_method = validate_auth_method(client_type, method)
+    if "require_pushed_authorization_requests" in fields:  # RFC 9126 6
+        client.require_pushed_authorization_requests = fields[
+            "require_pushed_authorization_requests"
+        ]
     metadata = fields.get("metadata")
     if metadata is not None:
         client.metadata = {**metadata, "application_type": application_type or "web"}
@@ -302,6 +307,7 @@ def create_client(
     application_type: str = "",
     metadata: dict[str, Any] | None = None,
     origin: str = Client.Origin.STAFF,
+    require_pushed_authorization_requests: bool = False,
 ) -> tuple[Client, str | None]:
     """Validate and store a new client; return it with its secret (None for a public client).
 
@@ -323,6 +329,7 @@ def create_client(
         response_types=response_types,
         application_type=application_type,
         metadata=metadata,
+        require_pushed_authorization_requests=require_pushed_authorization_requests,
     )
     if Client.objects.filter(client_id=client.client_id).exists():
         raise InvalidClientMetadata(f"A client with client_id {client.client_id!r} already exists.")

@@ -1,10 +1,11 @@
 """The authorization endpoint (RFC 6749 4.1.1) and the user's decision on the consent screen."""
 
+import contextlib
 from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -58,9 +59,15 @@ class AuthorizeView(TemplateResponseMixin, View):
         return self.run(request, params, self.decide)
 
     def run(self, request, params, step):
-        """Verify client and redirect URI (errors: a page), then the rest (errors: to the client)."""
+        """Read the request's parameters (pushed ones: RFC 9126 4) and verify client and redirect
+        URI (errors: a page), then the rest (errors: to the client).
+
+        ``params`` stay the ones sent (the login marker, the sealed form); the checks read the
+        resolved ones.
+        """
         try:
-            target = authorization.find_target(params, request=request)
+            resolved = authorization.resolve(params)
+            target = authorization.find_target(resolved.params, request=request)
         except ratelimit.TooManyAttempts as error:  # its client's document fetches: 429
             return self.limited_page(request, error)
         except errors.OAuthError as error:
@@ -68,12 +75,22 @@ class AuthorizeView(TemplateResponseMixin, View):
         except DatabaseError:
             return self.unavailable_page(request)
         try:
-            return step(request, params, authorization.validate(params, target))
+            auth = authorization.validate(resolved.params, target, request_uri=resolved.request_uri)
+            return step(request, params, auth)
+        except errors.InvalidRequestUri as error:  # completed meanwhile: never answered twice
+            return self.error_page(request, error)
         except errors.OAuthError as error:
+            self.complete_quietly(resolved, target)
             return base.redirect_error(error, redirect_uri=target.redirect_uri, state=target.state)
         except DatabaseError:  # the redirect URI is verified: tell the client (RFC 6749 4.1.2.1)
             error = base.unavailable(request)
             return base.redirect_error(error, redirect_uri=target.redirect_uri, state=target.state)
+
+    def complete_quietly(self, resolved, target):
+        """Consume a pushed request answered with an error, unless it already was (RFC 9126 4);
+        the error is answered even if the database fails here."""
+        with contextlib.suppress(errors.InvalidRequestUri, DatabaseError):
+            authorization.complete(resolved.request_uri, target.client)
 
     def unavailable_page(self, request, error: errors.TemporarilyUnavailable | None = None):
         """Answer 503 with the error page: the database or cache failed before the client was known."""
@@ -132,9 +149,11 @@ class AuthorizeView(TemplateResponseMixin, View):
     def approve(self, request, auth, names):
         sid = id_tokens.session_id(request) if "openid" in names else ""
         auth_time = logins.auth_time(request.session, request.user)
-        code = authorization.issue_code(
-            auth, request.user, names, auth_time=auth_time, session_id=sid
-        )
+        with transaction.atomic():  # the pushed request is consumed with the code, or neither
+            authorization.complete(auth.request_uri, auth.client)
+            code = authorization.issue_code(
+                auth, request.user, names, auth_time=auth_time, session_id=sid
+            )
         return base.redirect_to_client(auth.redirect_uri, {"code": code, "state": auth.state})
 
     def consent_page(self, request, params, auth, granted, to_ask):
@@ -154,6 +173,7 @@ class AuthorizeView(TemplateResponseMixin, View):
         self.check_user(auth, request.user)
         decision = request.POST.get("decision")
         if decision == "cancel":
+            authorization.complete(auth.request_uri, auth.client)  # answered once, even a refusal
             raise errors.AccessDenied("The user refused.")
         chosen = set(request.POST.getlist("scope"))
         if decision != "allow" or not chosen <= set(auth.scopes):
@@ -161,6 +181,7 @@ class AuthorizeView(TemplateResponseMixin, View):
         granted, to_ask = authorization.consent_needed(auth, request.user)
         approved = [name for name in to_ask if name in chosen]
         if to_ask and not approved:
+            authorization.complete(auth.request_uri, auth.client)
             raise errors.AccessDenied("The user approved no scope.")
         authorization.record_consent(user=request.user, client=auth.client, names=approved)
         names = [name for name in auth.scopes if name in granted or name in approved]

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 def test_the_checks_run_in_their_documented_order():
     names = [step.check.__name__ for step in authorization.STEPS]
     assert names == [
+        "check_no_request_uri",
         "check_grant_type",
+        "check_pushed",
         "check_no_repeats",
         "check_response_type",
         "check_scope",

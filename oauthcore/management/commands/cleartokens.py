@@ -9,6 +9,7 @@ from oauthcore.models import (
     AuditEvent,
     AuthorizationCode,
     Client,
+    PushedAuthorizationRequest,
     RefreshToken,
     RevokedAccessToken,
     SigningKey,
@@ -32,7 +33,8 @@ def delete_in_batches(queryset, batch_size: int) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Delete expired authorization codes, refresh-token families, deny-list entries, "
+        "Delete expired authorization codes, refresh-token families, pushed authorization "
+        "requests, deny-list entries, "
         "retired signing keys whose tokens have all expired, audit events older than "
         "AUDIT_LOG_RETENTION, and self-registered clients never used within "
         "REGISTRATION_UNUSED_LIFETIME."
@@ -46,6 +48,7 @@ class Command(BaseCommand):
         targets = {
             "authorization codes": AuthorizationCode.objects.expired(now),
             "refresh tokens": RefreshToken.objects.expired(now),
+            "pushed authorization requests": PushedAuthorizationRequest.objects.expired(now),
             "revoked access tokens": RevokedAccessToken.objects.filter(expires_at__lte=now),
             "signing keys": SigningKey.objects.filter(
                 state=SigningKey.State.RETIRED, expires_at__lte=now

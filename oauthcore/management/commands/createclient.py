@@ -112,6 +112,11 @@ class Command(BaseCommand):
             "post_logout_redirect_uris": client.post_logout_redirect_uris,
             "scope": " ".join(client.allowed_scopes),
             **({"metadata": client.metadata} if client.metadata else {}),
+            **(
+                {"require_pushed_authorization_requests": True}
+                if client.require_pushed_authorization_requests
+                else {}
+            ),
         }
         if options["json"]:
             self.stdout.write(json.dumps(data))

@@ -1,8 +1,9 @@
 """The checks of an authorization request, an ordered table of small steps (RFC 6749 4.1.1).
 
 Each step takes the shared ``Context``, may raise an ``OAuthError`` and may record what it read.
-It names the endpoints that run it: the authorization endpoint today; pushed authorization
-requests (RFC 9126) and the device flow (RFC 8628) will run the same table with their own name.
+It names the endpoints that run it: the authorization endpoint, the pushed authorization request
+endpoint (RFC 9126 2.1: validated as at the authorization endpoint, errors answered as JSON), and
+the device flow (RFC 8628) later.
 They run in table order, so the first failing check is the error answered. They run after the
 client and redirect URI are verified (``target.py``): their errors go to the client.
 """
@@ -42,6 +43,7 @@ class Context:
     max_age: int | None = None
     login_hint: str | None = None
     resources: list[str] = field(default_factory=list)
+    pushed: bool = False  # its parameters came from the PAR endpoint (RFC 9126 4)
 
 
 def check_grant_type(context: Context) -> None:
@@ -129,6 +131,19 @@ def check_resource(context: Context) -> None:
     context.resources = resources.requested(context.client, values)
 
 
+def check_pushed(context: Context) -> None:
+    """Refuse a request not pushed when the server or the client requires PAR (RFC 9126 4, 5, 6)."""
+    required = oauth_settings.REQUIRE_PUSHED_AUTHORIZATION_REQUESTS
+    if not context.pushed and (required or context.client.require_pushed_authorization_requests):
+        raise errors.InvalidRequest("Push this authorization request first (PAR, RFC 9126).")
+
+
+def check_no_request_uri(context: Context) -> None:
+    """Refuse ``request_uri`` in a pushed request (RFC 9126 2.1)."""
+    if "request_uri" in context.params:
+        raise errors.InvalidRequest("request_uri cannot be pushed (RFC 9126 2.1).")
+
+
 @dataclass(frozen=True)
 class Step:
     """One check and the endpoints that run it."""
@@ -140,7 +155,9 @@ class Step:
 FRONT = frozenset({AUTHORIZE, PAR})  # requests that ask for a code
 EVERY = frozenset({AUTHORIZE, PAR, DEVICE})
 STEPS: list[Step] = [
+    Step(check_no_request_uri, frozenset({PAR})),
     Step(check_grant_type, FRONT),
+    Step(check_pushed, frozenset({AUTHORIZE})),
     Step(check_no_repeats, EVERY),
     Step(check_response_type, FRONT),
     Step(check_scope, EVERY),

@@ -25,13 +25,22 @@ class AuthorizationRequest:
     max_age: int | None = None
     login_hint: str | None = None
     resources: list[str] = field(default_factory=list)
+    request_uri: str | None = None  # the pushed request it came from (RFC 9126 4)
 
 
 def validate(
-    params: Params, target: Target, *, endpoint: str = checks.AUTHORIZE
+    params: Params,
+    target: Target,
+    *,
+    endpoint: str = checks.AUTHORIZE,
+    request_uri: str | None = None,
 ) -> AuthorizationRequest:
-    """Check the rest of the request (RFC 6749 4.1.1, RFC 7636 4.3); errors go to the client."""
-    context = checks.run(checks.Context(params, target.client), endpoint=endpoint)
+    """Check the rest of the request (RFC 6749 4.1.1, RFC 7636 4.3); errors go to the client.
+
+    ``request_uri``: the pushed request ``params`` were read from (``resolution.resolve``).
+    """
+    context = checks.Context(params, target.client, pushed=request_uri is not None)
+    context = checks.run(context, endpoint=endpoint)
     return AuthorizationRequest(
         client=target.client,
         redirect_uri=target.redirect_uri,
@@ -44,4 +53,5 @@ def validate(
         max_age=context.max_age,
         login_hint=context.login_hint,
         resources=context.resources,
+        request_uri=request_uri,
     )
