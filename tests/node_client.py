@@ -76,6 +76,22 @@ class NodeClientError(AssertionError):
         super().__init__(f"{script} exited {returncode}: {stderr[-2000:]}")
 
 
+# The scripts' options that take no value; every other option is joined to its value with "=",
+# so that a client_id or secret starting with "-" is not read as an option.
+FLAGS = {"introspect", "revoke", "par", "jar", "dpop-jkt", "refresh", "userinfo"}
+
+
+def joined(args: tuple[str, ...]) -> list[str]:
+    """Return ``args`` with each ``--option value`` written ``--option=value``."""
+    out, rest = [], list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg.startswith("--") and "=" not in arg and arg[2:] not in FLAGS and rest:
+            arg = f"{arg}={rest.pop(0)}"
+        out.append(arg)
+    return out
+
+
 def _last_json_line(script: str, stdout: str) -> dict:
     lines = [line for line in stdout.strip().splitlines() if line.startswith("{")]
     assert lines, f"{script} printed no JSON: {stdout[-2000:]}"
@@ -89,12 +105,12 @@ class NodeClient:
         self.issuer = issuer
 
     def argv(self, script: str) -> list[str]:
-        return [shutil.which("node") or "node", str(NODE_DIR / script), "--issuer", self.issuer]
+        return [shutil.which("node") or "node", str(NODE_DIR / script), f"--issuer={self.issuer}"]
 
     def run(self, script: str, *args: str) -> dict:
         """Run a script to its end; return its JSON result, or raise ``NodeClientError``."""
         result = subprocess.run(
-            [*self.argv(script), *args],
+            [*self.argv(script), *joined(args)],
             cwd=NODE_DIR,
             capture_output=True,
             text=True,
@@ -109,7 +125,7 @@ class NodeClient:
         allows; the callback goes back to the script. Return the script's result (with the
         ``authorization_url`` and the ``callback`` added)."""
         process = subprocess.Popen(
-            [*self.argv(script), *args],
+            [*self.argv(script), *joined(args)],
             cwd=NODE_DIR,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -166,6 +182,20 @@ class Browser:
         )
         assert allowed.status_code == HTTPStatus.FOUND, allowed.text[-1000:]
         return allowed.headers["Location"]
+
+
+def need(metadata: dict, member: str, value: object = None) -> None:
+    """Skip unless the server's metadata advertises ``member`` (holding ``value``, if given)."""
+    advertised = metadata.get(member)
+    if isinstance(advertised, list):
+        missing = not advertised or (value is not None and value not in advertised)
+    else:
+        missing = not advertised or (value is not None and advertised != value)
+    if missing:
+        wanted = member if value is None else f"{value!r} in {member}"
+        if value is True:
+            wanted = f"{member}: true"
+        pytest.skip(f"the server does not advertise {wanted} (not enabled, or not built yet)")
 
 
 def es256_key(path: Path, kid: str) -> dict:

@@ -12,6 +12,7 @@ from tests.node_client import REDIRECT_URI, SECRETS, NodeClient, NodeClientError
 
 # The live example project and the node client (fixtures of tests/node_client.py).
 site, metadata, node_client, alice = kit.site, kit.metadata, kit.node_client, kit.alice
+pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 
 def verify(token: str, metadata: dict) -> dict:

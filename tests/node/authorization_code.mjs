@@ -71,6 +71,7 @@ await lib.main(async () => {
     return oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: nonce, requireIdToken: openid })
   })
   const result = { pushed, tokens: lib.tokenResult(tokens) }
+  if (DPoP) result.dpop_jkt = await DPoP.calculateThumbprint()
   const idToken = oauth.getValidatedIdTokenClaims(tokens)
   if (idToken) result.id_token_claims = idToken
   let accessToken = tokens.access_token

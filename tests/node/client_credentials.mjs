@@ -19,6 +19,7 @@ await lib.main(async () => {
     return oauth.processClientCredentialsResponse(as, client, response)
   })
   const result = { tokens: lib.tokenResult(tokens) }
+  if (DPoP) result.dpop_jkt = await DPoP.calculateThumbprint()
   if (values.api) result.api = await lib.callApi(values, tokens.access_token, DPoP)
   Object.assign(result, await lib.introspectAndRevoke(values, as, client, auth, tokens.access_token, DPoP))
   return result

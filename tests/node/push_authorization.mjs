@@ -1,6 +1,6 @@
 // A pushed authorization request alone (RFC 9126): prints the server's answer and the
 // authorization URL that uses it, for the Python side to follow (or to tamper with).
-//   node par.mjs --issuer URL --client-id ID [--client-secret S] [--auth METHOD] [--key-file JWK]
+//   node push_authorization.mjs --issuer URL --client-id ID [--client-secret S] [--auth METHOD] [--key-file JWK]
 //     --redirect-uri URI [--scope S] [--jar] [--dpop ES256]
 import * as lib from './lib.mjs'
 
