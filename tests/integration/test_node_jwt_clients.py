@@ -7,12 +7,16 @@ registered with ``manage.py createclient --metadata`` in the server's environmen
 keys go to the scripts in a JWK file.
 """
 
+import json
+import time
 from http import HTTPStatus
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 import pytest
 import requests
+from jwt.algorithms import ECAlgorithm
 
 from tests import node_client as kit
 from tests.node_client import (
@@ -37,6 +41,16 @@ def refused(response: requests.Response) -> bool:
         query = parse_qs(urlsplit(response.headers["Location"]).query)
         return "error" in query and "code" not in query
     return response.status_code == HTTPStatus.BAD_REQUEST and "Allow" not in response.text
+
+
+class Tampering:
+    """alice's browser, with ``extra`` appended to each authorization URL before it is opened."""
+
+    def __init__(self, user: kit.Browser, extra: str) -> None:
+        self.user, self.extra = user, extra
+
+    def allow(self, authorization_url: str) -> str:
+        return self.user.allow(authorization_url + self.extra)
 
 
 def need_jwt_auth(metadata: dict, method: str, alg: str) -> None:
@@ -199,7 +213,7 @@ def test_private_key_jwt_par_and_dpop_together(node_client, alice, metadata, key
     assert result["api_after_refresh"]["status"] == HTTPStatus.OK
 
 
-def test_signed_request_object(node_client, alice, metadata, key_client):
+def test_signed_request_object(node_client, alice, metadata, key_client, tmp_path):
     need(metadata, "request_parameter_supported", True)
     if "request_object_signing_alg_values_supported" in metadata:
         need(metadata, "request_object_signing_alg_values_supported", "ES256")
@@ -213,25 +227,43 @@ def test_signed_request_object(node_client, alice, metadata, key_client):
     assert set(parse_qs(urlsplit(result["authorization_url"]).query)) == {"client_id", "request"}
     assert result["id_token_claims"]["aud"] == client["client_id"]
 
-    unsigned = jwt.encode(  # the same parameters, alg "none": refused
-        {
-            "iss": client["client_id"],
-            "aud": metadata["issuer"],
-            "client_id": client["client_id"],
-            "response_type": "code",
-            "redirect_uri": REDIRECT_URI,
-            "scope": "read:profile",
-            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-            "code_challenge_method": "S256",
-        },
-        None,
-        algorithm="none",
+    # Parameters sent beside the object do not count (RFC 9101 6.3): a wider scope added outside.
+    widened = node_client.code_flow(
+        *("--client-id", client["client_id"], "--client-secret", client["client_secret"]),
+        *("--key-file", key_file, "--jar", "--redirect-uri", REDIRECT_URI),
+        *("--scope", "read:profile"),
+        user=Tampering(alice, "&scope=read%3Aprofile+publish&response_type=token"),
     )
-    query = urlencode({"client_id": client["client_id"], "request": unsigned})
-    response = alice.agent.get(
-        f"{metadata['authorization_endpoint']}?{query}", allow_redirects=False, timeout=TIMEOUT
-    )
-    assert refused(response)
+    assert widened["tokens"]["access_token_claims"]["scope"] == "read:profile"
+
+    claims = {
+        "iss": client["client_id"],
+        "aud": metadata["issuer"],
+        "client_id": client["client_id"],
+        "response_type": "code",
+        "redirect_uri": REDIRECT_URI,
+        "scope": "read:profile",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+        "iat": int(time.time()),
+        "exp": int(time.time()) + 60,
+    }
+
+    def opened(client_id: str, request: str) -> requests.Response:
+        query = urlencode({"client_id": client_id, "request": request})
+        url = f"{metadata['authorization_endpoint']}?{query}"
+        return alice.agent.get(url, allow_redirects=False, timeout=TIMEOUT)
+
+    key = json.loads(Path(key_file).read_text())
+    signed = jwt.encode(claims, ECAlgorithm.from_jwk(key), "ES256", headers={"kid": key["kid"]})
+    assert not refused(opened(client["client_id"], signed))  # the object itself is right
+    assert refused(opened(client["client_id"], jwt.encode(claims, None, algorithm="none")))
+    assert refused(opened("demo-web", signed))  # client_id outside and inside differ
+    other_key = tmp_path / "other.json"
+    es256_key(other_key, kid=key["kid"])  # a key the client did not register
+    other = json.loads(other_key.read_text())
+    forged = jwt.encode(claims, ECAlgorithm.from_jwk(other), "ES256", headers={"kid": other["kid"]})
+    assert refused(opened(client["client_id"], forged))
 
 
 def test_signed_request_object_pushed(node_client, alice, metadata, key_client):
