@@ -142,3 +142,46 @@ def test_a_client_registered_with_dpop_bound_access_tokens_needs_a_proof(node_cl
         "client_credentials.mjs", *credentials, "--scope", "publish", "--dpop", ALG
     )
     assert bound["tokens"]["token_type"].lower() == "dpop"
+
+
+@pytest.fixture(scope="module")
+def nonce_site(tmp_path_factory):
+    """The example project again, with DPoP server nonces on (tests/node_settings.py)."""
+    if reason := kit.skip_reason():
+        pytest.skip(reason)
+    stack = kit.start_site(
+        tmp_path_factory.mktemp("node-nonce-site"), DJANGO_SETTINGS_MODULE="tests.node_settings"
+    )
+    yield stack
+    stack.stop()
+    stack.drop()
+
+
+def test_server_nonces_are_fetched_and_used(nonce_site):
+    """The server asks for its nonce (use_dpop_nonce, DPoP-Nonce) at the token endpoint and the
+    API; oauth4webapi retries once with it, as RFC 9449 8 and 9 expect of a client."""
+    result = kit.NodeClient(nonce_site.issuer).run(
+        "client_credentials.mjs",
+        *("--client-id", "demo-service", "--client-secret", SECRETS["demo-service"]),
+        *("--scope", "publish", "--dpop", ALG),
+        *("--api", f"{nonce_site.issuer}/api/publish/", "--api-method", "POST"),
+    )
+    assert result["tokens"]["access_token_claims"]["cnf"] == {"jkt": result["dpop_jkt"]}
+    assert result["api"]["status"] == HTTPStatus.CREATED
+    # A proof without the nonce is refused with a fresh one to use.
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = json.loads(ECAlgorithm.to_jwk(key.public_key()))
+    well_known = f"{nonce_site.issuer}/.well-known/oauth-authorization-server"
+    url = requests.get(well_known, timeout=TIMEOUT).json()["token_endpoint"]
+    claims = {"jti": str(uuid.uuid4()), "htm": "POST", "htu": url, "iat": int(time.time())}
+    proof = jwt.encode(claims, key, algorithm=ALG, headers={"typ": "dpop+jwt", "jwk": public})
+    response = requests.post(
+        url,
+        data={"grant_type": "client_credentials", "scope": "publish"},
+        auth=("demo-service", SECRETS["demo-service"]),
+        headers={"DPoP": proof},
+        timeout=TIMEOUT,
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["error"] == "use_dpop_nonce"
+    assert response.headers["DPoP-Nonce"]
