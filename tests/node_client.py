@@ -146,7 +146,7 @@ class NodeClient:
             timer.cancel()
             if process.poll() is None:
                 process.kill()
-                process.wait()
+                process.communicate()  # reap it and close its pipes
         if process.returncode != 0:
             raise NodeClientError(script, process.returncode, stderr)
         result = _last_json_line(script, stdout)
