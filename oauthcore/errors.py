@@ -146,3 +146,27 @@ class InvalidRedirectUri(InvalidClientMetadata):
     """RFC 7591 3.2.2: a redirect URI of the client's metadata is not acceptable."""
 
     error = "invalid_redirect_uri"
+
+
+class InvalidRequestObject(OAuthError):
+    """RFC 9101 6.2: the request object (the ``request`` parameter) is invalid."""
+
+    error = "invalid_request_object"
+
+
+class InvalidRequestUri(OAuthError):
+    """RFC 9101 6.2: the ``request_uri`` is unreachable, invalid, or not this server's."""
+
+    error = "invalid_request_uri"
+
+
+class RequestNotSupported(OAuthError):
+    """RFC 9101 6.2 (OIDC Core 3.1.2.6): the ``request`` parameter is not supported here."""
+
+    error = "request_not_supported"
+
+
+class RequestUriNotSupported(OAuthError):
+    """RFC 9101 6.2 (OIDC Core 3.1.2.6): the ``request_uri`` parameter is not supported here."""
+
+    error = "request_uri_not_supported"

@@ -67,6 +67,7 @@ class AuthorizeView(TemplateResponseMixin, View):
             return self.error_page(request, error)
         except DatabaseError:
             return self.unavailable_page(request)
+        params = target.params  # a request object's parameters (RFC 9101 5), else the same
         try:
             return step(request, params, authorization.validate(params, target))
         except errors.OAuthError as error:
