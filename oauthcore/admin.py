@@ -82,6 +82,8 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
                     "client_type",
                     "token_endpoint_auth_method",
                     "secret_status",
+                    "jwks",
+                    "jwks_uri",
                 ]
             },
         ),
