@@ -24,6 +24,7 @@ from tests.protocol import basic_auth, post_token
 pytestmark = pytest.mark.django_db
 
 GRANT = {"grant_type": "client_credentials", "scope": "publish"}
+DUMMY_CACHE = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 
 def assert_refused(response):
@@ -76,8 +77,11 @@ def test_a_replayed_jti_in_a_new_assertion_is_refused(client, app, pair):
     assert_refused(present(client, assertion(app.client_id, pair, jti="same")))
 
 
-def test_an_assertion_is_refused_when_used_jtis_cannot_be_remembered(client, app, pair, settings):
-    settings.CACHES = UNREACHABLE_REDIS
+@pytest.mark.parametrize("caches", [UNREACHABLE_REDIS, DUMMY_CACHE], ids=["down", "dummy"])
+def test_an_assertion_is_refused_when_used_jtis_cannot_be_remembered(
+    client, app, pair, settings, caches
+):
+    settings.CACHES = caches
     settings.OAUTHCORE = {**settings.OAUTHCORE, "RATE_LIMIT_ENABLED": False}
     assert_refused(present(client, assertion(app.client_id, pair)))
 

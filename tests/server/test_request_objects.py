@@ -95,7 +95,7 @@ def test_parameters_outside_the_object_are_ignored(signed_in, app, pair):
     assert query["state"] == "inner-state"
 
 
-def test_the_object_may_hold_a_list_of_resources_and_a_numeric_max_age(signed_in, app, pair):
+def test_the_object_may_hold_a_numeric_max_age(signed_in, app, pair):
     obj = request_object(app, pair, **inner(max_age=3600))
     assert get(signed_in, {"client_id": app.client_id, "request": obj}).status_code == 200
 

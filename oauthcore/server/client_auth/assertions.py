@@ -10,7 +10,7 @@ client registered; ``client_secret_jwt``: HS256 with its secret; ``none`` never)
 URLs unless ``CLIENT_ASSERTION_STRICT_AUDIENCE``), ``exp`` is there and at most
 ``CLIENT_ASSERTION_MAX_LIFETIME`` away, ``nbf`` and ``iat`` are not in the future (``CLOCK_SKEW``),
 and its ``jti`` was never used before: it is spent in Django's cache, shared by every process, and
-an assertion is refused when the cache cannot say (never accepted twice).
+an assertion is refused when the cache cannot say or keeps nothing (never accepted twice).
 """
 
 from __future__ import annotations
@@ -113,13 +113,19 @@ def _check_claims(client: Client, claims: dict[str, Any], now: float) -> None:
 def _spend(client: Client, claims: dict[str, Any], now: float) -> None:
     """Remember the jti until the assertion expires; refuse one already remembered."""
     digest = hashlib.sha256(f"{client.client_id}\0{claims['jti']}".encode()).hexdigest()
+    key = f"{JTI_PREFIX}{digest}"
     lasts = max(int(claims["exp"] - now + oauth_settings.CLOCK_SKEW.total_seconds()) + 1, 1)
     try:
-        fresh = cache.add(f"{JTI_PREFIX}{digest}", 1, timeout=lasts)
+        fresh = cache.add(key, 1, timeout=lasts)
+        kept = fresh and cache.get(key) == 1  # a cache that stores nothing (DummyCache) cannot
     except Exception as e:  # redis.ConnectionError, ...: fail closed, never accept twice
         raise client_keys.Refused("Used assertions cannot be remembered now.") from e
     if not fresh:
         raise client_keys.Refused("Its jti was already used.")
+    if not kept:
+        raise client_keys.Refused(
+            "Used assertions cannot be remembered (the cache stores nothing)."
+        )
 
 
 def _accept(client: Client, decode) -> bool:
