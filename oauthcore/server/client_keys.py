@@ -197,14 +197,20 @@ def has_keys(client: Client) -> bool:
 # Verifying
 
 
-def header_of(token: str) -> dict[str, Any]:
-    """Return the protected header of a compact JWS, else raise ``Refused``."""
+def header_of(token: str, *, types: frozenset[str]) -> dict[str, Any]:
+    """Return the protected header of a compact JWS whose ``typ`` (if any) is one of ``types``
+    (lower case), else raise ``Refused``: a JWT made for another use is not taken for this one
+    (RFC 8725 3.11)."""
     if not isinstance(token, str) or token.count(".") != 2:
         raise Refused("It is not a signed JWT (JWS compact serialization).")
     try:
-        return jwt.get_unverified_header(token)
+        header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as e:
         raise Refused("Its header cannot be read.") from e
+    typ = header.get("typ", "jwt")
+    if not isinstance(typ, str) or typ.lower().removeprefix("application/") not in types:
+        raise Refused(f"Its typ must be one of {', '.join(sorted(types))}.")
+    return header
 
 
 def decode_with(token: str, keys: list[Any], alg: str, **checks: Any) -> dict[str, Any]:
@@ -223,10 +229,12 @@ def decode_with(token: str, keys: list[Any], alg: str, **checks: Any) -> dict[st
     raise Refused("No registered key of the client verifies its signature.")
 
 
-def decode(token: str, client: Client, *, algorithms: list[str], **checks: Any) -> dict[str, Any]:
-    """Return the claims of a JWT signed by one of ``client``'s keys with one of ``algorithms``
-    (asymmetric only: ``none`` and HMAC never, RFC 8725 3.1); raise ``Refused`` otherwise."""
-    header = header_of(token)
+def decode(
+    token: str, client: Client, *, algorithms: list[str], types: frozenset[str], **checks: Any
+) -> dict[str, Any]:
+    """Return the claims of a JWT of one of ``types`` signed by one of ``client``'s keys with one
+    of ``algorithms`` (asymmetric only: ``none`` and HMAC never, RFC 8725 3.1); else ``Refused``."""
+    header = header_of(token, types=types)
     alg, kid = header.get("alg"), header.get("kid")
     if alg not in KEY_TYPES or alg not in algorithms:
         raise Refused(

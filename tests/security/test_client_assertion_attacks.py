@@ -216,3 +216,17 @@ def test_registered_jwks_hold_public_keys_only(pair, kind):
 def test_the_token_endpoint_url_of_another_server_is_not_an_audience(client, app, pair):
     aud = "https://evil.example" + reverse("oauthcore:token")
     assert_refused(present(client, assertion(app.client_id, pair, aud=aud)))
+
+
+def test_a_request_object_is_not_a_client_assertion(client, app, pair):
+    """RFC 9101 10.8: a request object travels through browsers; it must not authenticate."""
+    obj = client_jwt.request_object(app, pair, sub=app.client_id, jti="j", response_type="code")
+    assert_refused(present(client, obj))
+    typed = client_jwt.sign(claims(app.client_id), pair, typ="oauth-authz-req+jwt")
+    assert_refused(present(client, typed))
+
+
+@pytest.mark.parametrize("typ", ["JWT", "client-authentication+jwt"])
+def test_an_assertion_may_say_its_type(client, app, pair, typ):
+    token = client_jwt.sign(claims(app.client_id), pair, typ=typ)
+    assert present(client, token).status_code == HTTPStatus.OK

@@ -194,3 +194,14 @@ def test_the_metadata_advertises_request_objects(client):
     assert document["require_signed_request_object"] is False
     oauth = client.get("/.well-known/oauth-authorization-server").json()
     assert oauth["request_parameter_supported"] is True
+
+
+def test_a_client_assertion_is_not_a_request_object(signed_in, app, pair):
+    """RFC 9101 10.8: another JWT of the client's, typed for another use, is refused."""
+    payload = {"client_id": app.client_id, "aud": "http://testserver", **inner()}
+    payload["exp"] = int(time.time()) + 60
+    typed = client_jwt.sign(payload, pair, typ="client-authentication+jwt")
+    response = get(signed_in, {"client_id": app.client_id, "request": typed})
+    assert_error_page(response, "invalid_request_object")
+    accepted = client_jwt.sign(payload, pair, typ="oauth-authz-req+jwt")
+    assert get(signed_in, {"client_id": app.client_id, "request": accepted}).status_code == 200

@@ -25,6 +25,7 @@ PARAMETER = "request"
 JWT_CLAIMS = frozenset({"iss", "aud", "exp", "nbf", "iat", "jti", "sub"})
 NESTED = frozenset({"request", "request_uri"})  # RFC 9101 4: not inside a request object
 MAX_OBJECT_LENGTH = 16 * 1024
+TYPES = frozenset({"jwt", "oauth-authz-req+jwt"})  # RFC 9101 10.8: never another JWT's typ
 
 
 def algorithms() -> list[str]:
@@ -65,6 +66,7 @@ def _claims(token: str, client: Client) -> dict[str, Any]:
             token,
             client,
             algorithms=algorithms(),
+            types=TYPES,
             audience=oauth_settings.ISSUER,
             leeway=oauth_settings.CLOCK_SKEW.total_seconds(),
             options={"require": ["aud", "exp"]},

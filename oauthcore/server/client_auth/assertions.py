@@ -38,6 +38,9 @@ HMAC_ALGORITHMS = frozenset({"HS256"})
 # The endpoints whose URL an assertion's aud may name besides the issuer (RFC 7523 3, RFC 9126 2).
 AUDIENCE_ROUTES = ("oauthcore:token", "oauthcore:par")
 JTI_PREFIX = "oauthcore:client-assertion:jti:"
+# The typ an assertion may have (draft-ietf-oauth-rfc7523bis: client-authentication+jwt); never a
+# request object's (RFC 9101 10.8), which travels through browsers.
+TYPES = frozenset({"jwt", "client-authentication+jwt"})
 MAX_JTI_LENGTH = 255
 
 
@@ -100,6 +103,8 @@ def _check_claims(client: Client, claims: dict[str, Any], now: float) -> None:
     """Check what PyJWT does not: who issued it, its lifetime, its jti (RFC 7523 3)."""
     if claims.get("iss") != client.client_id or claims.get("sub") != client.client_id:
         raise client_keys.Refused("Its iss and sub must both be the client_id.")
+    if "response_type" in claims:  # an authorization request (RFC 9101) posing as an assertion
+        raise client_keys.Refused("It is a request object, not a client assertion.")
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI_LENGTH:
         raise client_keys.Refused("Its jti must be a string of 1 to 255 characters.")
@@ -148,12 +153,15 @@ def verify_private_key_jwt(client: Client, assertion: str | None) -> bool:
         if alg in client_keys.KEY_TYPES
     ]
     return bool(assertion) and _accept(
-        client, lambda: client_keys.decode(assertion, client, algorithms=algorithms, **_checks())
+        client,
+        lambda: client_keys.decode(
+            assertion, client, algorithms=algorithms, types=TYPES, **_checks()
+        ),
     )
 
 
 def _decode_hmac(client: Client, assertion: str) -> dict[str, Any]:
-    alg = client_keys.header_of(assertion).get("alg")
+    alg = client_keys.header_of(assertion, types=TYPES).get("alg")
     if alg not in HMAC_ALGORITHMS or alg not in oauth_settings.CLIENT_ASSERTION_SIGNING_ALGORITHMS:
         raise client_keys.Refused("Its alg must be HS256.")
     secret = crypto.decrypt_secret(client.secret_ciphertext)
