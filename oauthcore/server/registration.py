@@ -262,7 +262,6 @@ def replace(client: Client, *, name: str, public: bool = False, **fields: Any) -
     metadata = fields.get("metadata")
     if metadata is not None:
         client.metadata = {**metadata, "application_type": application_type or "web"}
-    if metadata is not None:
         client.jwks = client.metadata.get("jwks") or {}
         client.jwks_uri = client.metadata.get("jwks_uri") or ""
     validate_keys(client.token_endpoint_auth_method, client.jwks, client.jwks_uri)

@@ -39,7 +39,7 @@ class Settings:
     allowed_scopes: list[str]
     client_type: str = Client.ClientType.PUBLIC
     token_endpoint_auth_method: str = Client.TokenEndpointAuthMethod.NONE
-    jwks_uri: str = ""  # private_key_jwt: where its public keys are
+    jwks_uri: str = ""  # where its public keys are (required with private_key_jwt)
 
 
 def _check_authentication(document: dict, method: str) -> None:
@@ -102,7 +102,7 @@ def parse(url: str, body: bytes) -> tuple[dict[str, Any], Settings]:
         allowed_scopes=_scopes(values.scope),
         client_type=Client.ClientType.CONFIDENTIAL if keyed else Client.ClientType.PUBLIC,
         token_endpoint_auth_method=method,
-        jwks_uri=values.kept.get("jwks_uri", "") if keyed else "",
+        jwks_uri=values.kept.get("jwks_uri", ""),  # its keys: assertions, request objects
     )
     try:
         registration.validate(
