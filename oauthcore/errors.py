@@ -160,12 +160,6 @@ class InvalidRequestUri(OAuthError):
     error = "invalid_request_uri"
 
 
-class RequestNotSupported(OAuthError):
-    """RFC 9101 6.2 (OIDC Core 3.1.2.6): the ``request`` parameter is not supported here."""
-
-    error = "request_not_supported"
-
-
 class RequestUriNotSupported(OAuthError):
     """RFC 9101 6.2 (OIDC Core 3.1.2.6): the ``request_uri`` parameter is not supported here."""
 

@@ -114,9 +114,16 @@ class AuthorizeView(TemplateResponseMixin, View):
                 raise errors.LoginRequired("The user signed in too long ago (max_age).")
             raise errors.LoginRequired("The user is not signed in.")
         if "login" not in auth.prompt and auth.max_age is None:
-            return self.to_login(request.get_full_path(), auth)
+            return self.to_login(self.return_url(request, params), auth)
         query = urlencode(logins.ask_again(params), doseq=True)
         return self.to_login(f"{request.path}?{query}", auth)
+
+    def return_url(self, request, params):
+        """Return where sign-in comes back to: this request, but a request object's parameters
+        as read (RFC 9101: its short exp may pass while the user signs in)."""
+        if "request" in request.GET and "request_uri" not in request.GET:
+            return f"{request.path}?{urlencode(params, doseq=True)}"
+        return request.get_full_path()
 
     def to_login(self, next_url, auth):
         """Redirect to the login page, passing ``login_hint`` on (OIDC Core 3.1.2.1)."""

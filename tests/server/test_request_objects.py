@@ -3,7 +3,7 @@ the parameters inside count."""
 
 import time
 from http import HTTPStatus
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 import pytest
@@ -175,11 +175,21 @@ def test_request_and_request_uri_together_are_refused(signed_in, app, pair):
     assert_error_page(get(signed_in, params), "invalid_request")
 
 
-def test_an_anonymous_user_signs_in_and_comes_back_to_the_same_object(client, app, pair):
-    obj = request_object(app, pair, **inner())
-    response = get(client, {"client_id": app.client_id, "request": obj})
+def test_an_anonymous_user_signs_in_and_comes_back_to_the_objects_parameters(
+    client, app, pair, user
+):
+    """The object may expire while the user signs in: sign-in returns to what it said."""
+    obj = request_object(app, pair, **inner(scope="read:email"))
+    response = get(client, {"client_id": app.client_id, "request": obj, "scope": "publish"})
     assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"].startswith(reverse("login"))
+    login = urlsplit(response["Location"])
+    assert login.path == reverse("login")
+    back = parse_qs(login.query)["next"][0]
+    assert "request=" not in back and obj not in back
+    client.force_login(user)
+    page = client.get(back)
+    assert page.status_code == HTTPStatus.OK
+    assert "Read your email address" in page.content.decode()
 
 
 def test_the_metadata_advertises_request_objects(client):
