@@ -24,8 +24,15 @@ from oauthcore.models import (
     SigningKey,
 )
 from oauthcore.ops import admin_actions, forms
+from oauthcore.server import registration
 
-SECRET_FIELDS = ["secret_hash", "previous_secret_hash", "previous_secret_expires_at", "updated_at"]
+SECRET_FIELDS = [
+    "secret_hash",
+    "secret_ciphertext",
+    "previous_secret_hash",
+    "previous_secret_expires_at",
+    "updated_at",
+]
 
 
 class PageMixin:
@@ -75,6 +82,8 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
                     "client_type",
                     "token_endpoint_auth_method",
                     "secret_status",
+                    "jwks",
+                    "jwks_uri",
                 ]
             },
         ),
@@ -131,18 +140,16 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
             return _("Generated when you save, and shown once.")
         if obj.is_public:
             return _("None (public client).")
+        if obj.token_endpoint_auth_method in registration.KEY_METHODS:
+            return _("None (it authenticates with its own keys).")
         url = reverse("admin:oauthcore_client_rotate_secret", args=[obj.pk])
         previous = obj.previous_secret_expires_at
         note = _(" The previous secret works until %s.") % previous if previous else ""
         return format_html('{}{} <a href="{}">{}</a>', _("Set."), note, url, _("Rotate secret"))
 
     def save_model(self, request, obj, form, change):
-        secret = None
-        if obj.is_public:
-            obj.secret_hash = obj.previous_secret_hash = ""
-            obj.previous_secret_expires_at = None
-        elif not obj.secret_hash:
-            secret = obj.set_new_secret()
+        obj.match_auth_method()  # an empty method is the type's default, before the secret
+        secret = registration.secret_for(obj)
         obj._deactivated_by = request.user  # read by Client.save() for client_deactivated
         super().save_model(request, obj, form, change)
         request._oauthcore_new_secret = secret
@@ -191,8 +198,8 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
         change_url = reverse("admin:oauthcore_client_change", args=[obj.pk])
-        if obj.is_public:
-            self.message_user(request, _("A public client has no secret."), messages.ERROR)
+        if obj.is_public or obj.token_endpoint_auth_method in registration.KEY_METHODS:
+            self.message_user(request, _("This client has no secret."), messages.ERROR)
             return HttpResponseRedirect(change_url)
         form = forms.RotateSecretForm(request.POST if request.method == "POST" else None)
         if not form.is_valid():

@@ -60,9 +60,10 @@ DEFAULTS: dict[str, Any] = {
     "VERIFIED_TOKEN_CACHE_SIZE": 4096,
     # Resource server only: the issuer's JWKS URL, when keys are not in this project's database.
     "JWKS_URL": None,
-    # Resource server only: how long a fetched JWKS is trusted before it is fetched again.
+    # How long a fetched JWKS is trusted before it is fetched again: the issuer's (resource
+    # server) and clients' jwks_uri (private_key_jwt, request objects).
     "JWKS_CACHE_TTL": timedelta(minutes=10),
-    # Resource server only: the shortest time between two fetches triggered by an unknown kid.
+    # The shortest time between two fetches of one JWKS triggered by an unknown kid.
     "JWKS_MIN_REFETCH_INTERVAL": timedelta(seconds=30),
     # Timeout of one JWKS fetch.
     "JWKS_FETCH_TIMEOUT": timedelta(seconds=5),
@@ -144,6 +145,10 @@ DEFAULTS: dict[str, Any] = {
     "CLIENT_ASSERTION_MAX_LIFETIME": timedelta(minutes=5),
     # Accept only the issuer as an assertion's aud (else also the token and PAR endpoint URLs).
     "CLIENT_ASSERTION_STRICT_AUDIENCE": False,
+    # Keys that encrypt client_secret_jwt clients' secrets at rest (the server must read them back
+    # to check an HMAC): any long random strings; the first encrypts, all decrypt (rotation).
+    # Empty: keys derived from Django's SECRET_KEY and SECRET_KEY_FALLBACKS.
+    "SECRET_ENCRYPTION_KEYS": [],
     # --- Pushed authorization requests (RFC 9126) and request objects (RFC 9101) ---
     # The lifetime of a pushed request's request_uri (expires_in; under 600 s).
     "PAR_LIFETIME": timedelta(seconds=60),

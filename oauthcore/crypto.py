@@ -11,15 +11,25 @@ without ``$`` was stored before hashes named their algorithm: it is SHA-256 hex.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+from oauthcore.conf import oauth_settings
+
 TOKEN_BYTES = 32
 SEPARATOR = "$"
 MAX_STORED_LENGTH = 128  # the max_length of the hash columns (models.py)
+ENCRYPTED_PREFIX = "fernet$"  # the algorithm of an encrypted secret, as hashes name theirs
+ENCRYPTION_INFO = b"oauthcore: client secret encryption"
 
 
 @dataclass(frozen=True)
@@ -119,3 +129,38 @@ def needs_upgrade(stored_hash: str) -> bool:
     """Tell whether ``stored_hash`` was made by another hasher than the preferred one."""
     prefix = preferred_hasher().algorithm + SEPARATOR
     return bool(stored_hash) and not stored_hash.startswith(prefix)
+
+
+# Secrets that must be read back (client_secret_jwt, RFC 7523 2.2: the server computes the HMAC)
+
+
+def _encryption_key(material: str) -> bytes:
+    """Return the Fernet key derived from one configured key (HKDF-SHA256, RFC 5869)."""
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=ENCRYPTION_INFO)
+    return base64.urlsafe_b64encode(hkdf.derive(material.encode("utf-8")))
+
+
+def _encrypter() -> MultiFernet:
+    """Return the keys of ``SECRET_ENCRYPTION_KEYS`` (else Django's ``SECRET_KEY`` and its
+    fallbacks): the first encrypts, every one decrypts."""
+    materials = list(oauth_settings.SECRET_ENCRYPTION_KEYS) or [
+        settings.SECRET_KEY,
+        *getattr(settings, "SECRET_KEY_FALLBACKS", []),
+    ]
+    return MultiFernet([Fernet(_encryption_key(str(material))) for material in materials])
+
+
+def encrypt_secret(raw: str) -> str:
+    """Return ``raw`` encrypted (Fernet: AES-128-CBC and HMAC-SHA256), as ``fernet$<token>``."""
+    return ENCRYPTED_PREFIX + _encrypter().encrypt(_bytes(raw)).decode("ascii")
+
+
+def decrypt_secret(stored: str) -> str | None:
+    """Return the secret ``encrypt_secret`` stored, or None if no configured key opens it."""
+    if not stored.startswith(ENCRYPTED_PREFIX):
+        return None
+    try:
+        token = stored.removeprefix(ENCRYPTED_PREFIX).encode("ascii")
+        return _encrypter().decrypt(token).decode("utf-8", "surrogatepass")
+    except (InvalidToken, UnicodeError):
+        return None

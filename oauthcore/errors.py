@@ -148,7 +148,19 @@ class InvalidRedirectUri(InvalidClientMetadata):
     error = "invalid_redirect_uri"
 
 
+class InvalidRequestObject(OAuthError):
+    """RFC 9101 6.2: the request object (the ``request`` parameter) is invalid."""
+
+    error = "invalid_request_object"
+
+
 class InvalidRequestUri(OAuthError):
     """RFC 9101 6.2, RFC 9126 4: the request_uri is not one of ours, unknown, expired or used."""
 
     error = "invalid_request_uri"
+
+
+class RequestUriNotSupported(OAuthError):
+    """RFC 9101 6.2 (OIDC Core 3.1.2.6): the ``request_uri`` parameter is not supported here."""
+
+    error = "request_uri_not_supported"

@@ -52,6 +52,8 @@ class Client(models.Model):
 
         CLIENT_SECRET_BASIC = "client_secret_basic", _("Client secret, HTTP Basic")
         CLIENT_SECRET_POST = "client_secret_post", _("Client secret, in the form")
+        CLIENT_SECRET_JWT = "client_secret_jwt", _("JWT signed with the client secret (HS256)")
+        PRIVATE_KEY_JWT = "private_key_jwt", _("JWT signed with the client's private key")
         NONE = "none", _("None (public client)")
 
     class Origin(models.TextChoices):
@@ -267,6 +269,11 @@ class Client(models.Model):
             self.previous_secret_hash = ""
             self.previous_secret_expires_at = None
         self.secret_hash = crypto.hash_token(raw)
+        # client_secret_jwt: the server computes the HMAC, so it must read the secret back.
+        jwt_method = (
+            self.token_endpoint_auth_method == self.TokenEndpointAuthMethod.CLIENT_SECRET_JWT
+        )
+        self.secret_ciphertext = crypto.encrypt_secret(raw) if jwt_method else ""
         return raw
 
     def check_secret(self, raw: str, *, now: datetime | None = None) -> bool:

@@ -83,6 +83,13 @@ class ClientForm(forms.ModelForm):
         required=False,
         help_text=_("OpenID Connect logout: one per line, matched exactly."),
     )
+    jwks_uri = forms.URLField(
+        label=_("JWK Set URL"),
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        help_text=_("Where its public keys are published, instead of a JWK Set here."),
+    )
     allowed_scopes = forms.MultipleChoiceField(
         label=_("allowed scopes"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -106,6 +113,8 @@ class ClientForm(forms.ModelForm):
             "client_id",
             "client_type",
             "token_endpoint_auth_method",
+            "jwks",
+            "jwks_uri",
             "grant_types",
             "redirect_uris",
             "post_logout_redirect_uris",
@@ -183,6 +192,10 @@ class ClientForm(forms.ModelForm):
                 application_type=application_type,
                 self_registered=self.instance.is_self_registered,
             )
+            method = data.get("token_endpoint_auth_method") or ""
+            jwks, jwks_uri = data.get("jwks") or {}, data.get("jwks_uri") or ""
+            registration.validate_keys(method, jwks, jwks_uri)  # RFC 7523 private_key_jwt
+            data["jwks"], data["jwks_uri"] = jwks, jwks_uri
         except InvalidClientMetadata as e:
             raise forms.ValidationError(str(e)) from e
         return data

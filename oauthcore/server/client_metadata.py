@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from oauthcore.errors import InvalidClientMetadata
+from oauthcore.server import client_keys
 
 MAX_STRING_LENGTH = 2000
 MAX_LIST_LENGTH = 20
@@ -81,7 +82,7 @@ def _web_url(name: str, value: Any) -> str:
     return url
 
 
-def _jwks(value: Any) -> dict[str, Any]:
+def check_jwks(value: Any) -> dict[str, Any]:
     keys = value.get("keys") if isinstance(value, dict) else None
     if not isinstance(keys, list) or not keys or len(keys) > MAX_JWKS_KEYS:
         raise InvalidClientMetadata(f'jwks must be a JWK Set: {{"keys": [1 to {MAX_JWKS_KEYS}]}}.')
@@ -113,9 +114,9 @@ def _kept(document: dict[str, Any]) -> dict[str, Any]:
     if "jwks" in document and "jwks_uri" in document:
         raise InvalidClientMetadata("Give jwks or jwks_uri, not both (RFC 7591 2).")
     if "jwks" in document:
-        kept["jwks"] = _jwks(document["jwks"])
+        kept["jwks"] = client_keys.check_jwks(check_jwks(document["jwks"]))
     if "jwks_uri" in document:
-        kept["jwks_uri"] = _web_url("jwks_uri", document["jwks_uri"])
+        kept["jwks_uri"] = client_keys.check_jwks_uri(_web_url("jwks_uri", document["jwks_uri"]))
     for name, value in document.items():  # human-readable members in other languages (2.2)
         if "#" in name and name.split("#", 1)[0] in ("client_name", *KEPT_URLS):
             kept[_string("a member name", name)] = _string(name, value)

@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from oauthcore.conf import oauth_settings
 from oauthcore.jose import keyring
 from oauthcore.server import client_auth, grants
+from oauthcore.server.authorization import request_objects
 
 ENDPOINTS = {
     "authorization_endpoint": "oauthcore:authorize",
@@ -43,7 +44,6 @@ def openid_metadata() -> dict:
         "claim_types_supported": ["normal"],
         "prompt_values_supported": ["none", "login", "consent"],
         "claims_parameter_supported": False,
-        "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "require_request_uri_registration": False,
     }
@@ -87,6 +87,8 @@ def document() -> dict:
         "response_modes_supported": ["query"],
         "grant_types_supported": grants.supported(),
         "token_endpoint_auth_methods_supported": client_auth.supported(),
+        "token_endpoint_auth_signing_alg_values_supported": client_auth.signing_algorithms(),
+        **request_objects.metadata(),
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": True,
         "subject_types_supported": ["public"],
@@ -101,8 +103,14 @@ def document() -> dict:
         )
     if "revocation_endpoint" in urls:  # public clients revoke their own tokens (RFC 7009 2.1)
         document["revocation_endpoint_auth_methods_supported"] = client_auth.supported()
+        document["revocation_endpoint_auth_signing_alg_values_supported"] = (
+            client_auth.signing_algorithms()
+        )
     if "introspection_endpoint" in urls:  # callers must hold credentials (RFC 7662 2.1)
         document["introspection_endpoint_auth_methods_supported"] = client_auth.supported(
             authenticating=True
+        )
+        document["introspection_endpoint_auth_signing_alg_values_supported"] = (
+            client_auth.signing_algorithms()
         )
     return document

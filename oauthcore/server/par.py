@@ -14,7 +14,7 @@ from oauthcore import errors
 from oauthcore.models import Client
 from oauthcore.server import authorization
 from oauthcore.server.authorization import pushed as pushed_requests
-from oauthcore.server.authorization import resolution
+from oauthcore.server.authorization import request_objects
 from oauthcore.server.authorization.params import Params
 
 # Parameters of client authentication (RFC 6749 2.3.1, RFC 7523 2.2), not of the request.
@@ -39,7 +39,7 @@ def request_params(client: Client, form: dict[str, Any]) -> Params:
 
 def push(client: Client, form: dict[str, Any], *, request=None) -> dict[str, Any]:
     """Validate and keep the request ``client`` pushed; return the 201 body (RFC 9126 2.2)."""
-    params = resolution.expand_request_object(request_params(client, form))
+    params = request_objects.expand(request_params(client, form), client)
     target = authorization.find_target(params, request=request)
     if target.client.pk != client.pk:
         raise errors.InvalidRequest("client_id does not match the authenticated client.")

@@ -85,7 +85,7 @@ def address_group(request) -> str:
 
 
 def client_id_of(request) -> str | None:
-    """Return the client_id a back-channel request names (Basic header or form), if any."""
+    """Return the client_id a back-channel request names (Basic header, form or assertion), if any."""
     header = request.META.get("HTTP_AUTHORIZATION")
     if header is not None:
         try:
@@ -94,8 +94,9 @@ def client_id_of(request) -> str | None:
             return None
     if request.content_type != "application/x-www-form-urlencoded":
         return None
-    try:
-        return request.POST.get("client_id")
+    try:  # an RFC 7523 assertion names its client in sub when client_id is left out
+        form = request.POST
+        return form.get("client_id") or client_auth.claimed_client_id(form.get("client_assertion"))
     except (BadRequest, SuspiciousOperation):  # the view refuses the body (invalid_request)
         return None
 

@@ -17,7 +17,7 @@ from oauthcore import crypto, errors, scopes, signals
 from oauthcore.errors import InvalidClientMetadata, InvalidRedirectUri
 from oauthcore.hosts import is_loopback_host
 from oauthcore.models import Client
-from oauthcore.server import client_auth, client_metadata, grants
+from oauthcore.server import client_auth, client_keys, client_metadata, grants
 
 # RFC 8252 7.1: a private-use scheme is a reverse domain name, so it contains a dot.
 PRIVATE_USE_SCHEME = re.compile(r"[a-z][a-z0-9+\-]*(\.[a-z0-9+\-]+)+")
@@ -33,6 +33,8 @@ RFC_AUTH_METHODS = (
 )
 # Methods that authenticate with the client's own keys (RFC 7523): such a client has no secret.
 KEY_METHODS = frozenset({"private_key_jwt"})
+# Methods whose secret the server must read back (RFC 7523 2.2): it is kept encrypted too.
+RECOVERABLE_SECRET_METHODS = frozenset({"client_secret_jwt"})
 RESPONSE_TYPES = {"code": Client.GrantType.AUTHORIZATION_CODE}  # response type -> its grant
 HOSTNAME = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*\.?")
 
@@ -265,11 +267,23 @@ def replace(client: Client, *, name: str, public: bool = False, **fields: Any) -
     metadata = fields.get("metadata")
     if metadata is not None:
         client.metadata = {**metadata, "application_type": application_type or "web"}
-    if client.token_endpoint_auth_method in KEY_METHODS and not (
-        {"jwks", "jwks_uri"} & set(client.metadata or {})
-    ):
+        client.jwks = client.metadata.get("jwks") or {}
+        client.jwks_uri = client.metadata.get("jwks_uri") or ""
+    validate_keys(client.token_endpoint_auth_method, client.jwks, client.jwks_uri)
+    return secret_for(client)
+
+
+def validate_keys(method: str, jwks: dict[str, Any], jwks_uri: str) -> None:
+    """Check a client's keys (RFC 7591 2): public keys only, a fetchable ``jwks_uri``, not both;
+    a ``private_key_jwt`` client needs one of them."""
+    if jwks and jwks_uri:
+        raise InvalidClientMetadata("Give jwks or jwks_uri, not both (RFC 7591 2).")
+    if jwks:
+        client_keys.check_jwks(client_metadata.check_jwks(jwks))
+    if jwks_uri:
+        client_keys.check_jwks_uri(jwks_uri)
+    if method in KEY_METHODS and not (jwks or jwks_uri):
         raise InvalidClientMetadata(f"{method} needs the client's keys: jwks or jwks_uri.")
-    return _secret_for(client)
 
 
 def _checked_name(client: Client, name: str) -> str:
@@ -282,12 +296,20 @@ def _checked_name(client: Client, name: str) -> str:
     return name
 
 
-def _secret_for(client: Client) -> str | None:
-    """Give a new secret to a client whose method uses one and has none; take it from others."""
-    if client.is_public or client.token_endpoint_auth_method in KEY_METHODS:
-        client.secret_hash = client.previous_secret_hash = ""
+def secret_for(client: Client) -> str | None:
+    """Give a new secret to a client whose method uses one and has none; take it from others.
+
+    A ``client_secret_jwt`` client needs its secret encrypted too (RFC 7523 2.2: the server
+    computes the HMAC): one that has only a hash gets a new secret. Return the new secret.
+    """
+    method = client.token_endpoint_auth_method
+    if client.is_public or method in KEY_METHODS:
+        client.secret_hash = client.previous_secret_hash = client.secret_ciphertext = ""
         client.previous_secret_expires_at = None
         return None
+    if method in RECOVERABLE_SECRET_METHODS:
+        return None if client.secret_ciphertext else client.set_new_secret()
+    client.secret_ciphertext = ""
     return None if client.secret_hash else client.set_new_secret()
 
 

@@ -62,7 +62,9 @@ class AuthorizeView(TemplateResponseMixin, View):
         """Read the request's parameters (pushed ones: RFC 9126 4) and verify client and redirect
         URI (errors: a page), then the rest (errors: to the client).
 
-        ``params`` stay the ones sent (the login marker, the sealed form); the checks read the
+        A pushed request's ``params`` stay the ones sent (the login marker, the sealed form
+        name its ``request_uri``, consumed at the decision); a request object's are the ones
+        read from it (its short ``exp`` may pass while the user signs in). The checks read the
         resolved ones.
         """
         try:
@@ -74,8 +76,10 @@ class AuthorizeView(TemplateResponseMixin, View):
             return self.error_page(request, error)
         except DatabaseError:
             return self.unavailable_page(request)
+        if not resolved.pushed:
+            params = target.params  # a request object's parameters (RFC 9101 5), else the same
         try:
-            auth = authorization.validate(resolved.params, target, request_uri=resolved.request_uri)
+            auth = authorization.validate(target.params, target, request_uri=resolved.request_uri)
             return step(request, params, auth)
         except errors.InvalidRequestUri as error:  # completed meanwhile: never answered twice
             return self.error_page(request, error)
@@ -130,9 +134,16 @@ class AuthorizeView(TemplateResponseMixin, View):
                 raise errors.LoginRequired("The user signed in too long ago (max_age).")
             raise errors.LoginRequired("The user is not signed in.")
         if "login" not in auth.prompt and auth.max_age is None:
-            return self.to_login(request.get_full_path(), auth)
+            return self.to_login(self.return_url(request, params), auth)
         query = urlencode(logins.ask_again(params), doseq=True)
         return self.to_login(f"{request.path}?{query}", auth)
+
+    def return_url(self, request, params):
+        """Return where sign-in comes back to: this request, but a request object's parameters
+        as read (RFC 9101: its short exp may pass while the user signs in)."""
+        if "request" in request.GET and "request_uri" not in request.GET:
+            return f"{request.path}?{urlencode(params, doseq=True)}"
+        return request.get_full_path()
 
     def to_login(self, next_url, auth):
         """Redirect to the login page, passing ``login_hint`` on (OIDC Core 3.1.2.1)."""

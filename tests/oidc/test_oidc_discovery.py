@@ -59,7 +59,7 @@ def test_scopes_and_claims(doc):
 def test_unsupported_features_are_declared_off(doc):
     # Discovery 3: request_uri_parameter_supported defaults to true, so it must be said.
     assert doc["request_uri_parameter_supported"] is False
-    assert doc["request_parameter_supported"] is False
+    assert doc["request_parameter_supported"] is True  # RFC 9101 by value: request objects
     assert doc["claims_parameter_supported"] is False
     assert doc["prompt_values_supported"] == ["none", "login", "consent"]
     assert "none" not in doc["id_token_signing_alg_values_supported"]

@@ -82,7 +82,7 @@ def test_a_self_registered_client_cannot_get_client_credentials_in_the_admin(adm
         ),
         ({"metadata": json.dumps({"application_type": "desktop"})}, "web or native"),
         ({"metadata": "[1, 2]"}, "JSON object"),
-        ({"token_endpoint_auth_method": "private_key_jwt"}, "Select a valid choice"),
+        ({"token_endpoint_auth_method": "private_key_jwt"}, "needs the client&#x27;s keys"),
     ],
 )
 def test_the_admin_refuses_what_registration_refuses(admin_client, overrides, message):

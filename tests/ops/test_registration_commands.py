@@ -95,8 +95,11 @@ def test_staff_may_still_make_a_machine_client_from_metadata(capsys):
 @pytest.mark.parametrize(
     "document, message",
     [
-        (metadata(token_endpoint_auth_method="private_key_jwt"), "not supported yet"),
-        (metadata(token_endpoint_auth_method="client_secret_jwt"), "not supported yet"),
+        (metadata(token_endpoint_auth_method="private_key_jwt"), "needs the client's keys"),
+        (
+            metadata(token_endpoint_auth_method="private_key_jwt", jwks={"keys": [{"kty": "oct"}]}),
+            "public keys only",
+        ),
         (metadata(redirect_uris=["http://app.example.com/cb"]), "https"),
         (metadata(application_type="native", redirect_uris="x"), "array"),
         (metadata(response_types=["token"]), "response type"),

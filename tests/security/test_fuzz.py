@@ -81,8 +81,15 @@ text = st.one_of(st.text(max_size=40), st.sampled_from(NASTY))
 # What an HTTP header value can hold: latin-1 characters (WSGI), no line breaks.
 header_text = st.text(st.characters(max_codepoint=0xFF, exclude_characters="\r\n"), max_size=60)
 
-# Documented errors (RFC 6749 4.1.2.1 and 5.2, RFC 7009 2.2.1, OIDC Core 3.1.2.6, RFC 6750 3.1).
-PAGE_ERRORS = {"invalid_request", "invalid_client", "invalid_request_uri"}
+# Documented errors (RFC 6749 4.1.2.1 and 5.2, RFC 7009 2.2.1, OIDC Core 3.1.2.6, RFC 6750 3.1,
+# RFC 9101 6.2: a request object or request_uri is judged before the redirect URI is known).
+PAGE_ERRORS = {
+    "invalid_request",
+    "invalid_client",
+    "invalid_request_object",
+    "invalid_request_uri",
+    "request_uri_not_supported",
+}
 REDIRECT_ERRORS = {
     "invalid_request",
     "unauthorized_client",

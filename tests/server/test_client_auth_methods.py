@@ -60,20 +60,26 @@ def test_a_secret_client_may_present_its_secret_either_way(client, secret, metho
 
 
 def test_a_client_with_an_unknown_method_is_refused(client, client_app, secret):
-    Client.objects.filter(pk=client_app.pk).update(token_endpoint_auth_method="private_key_jwt")
+    Client.objects.filter(pk=client_app.pk).update(token_endpoint_auth_method="tls_client_auth")
     client_auth.forget()
     assert_invalid_client(post_token(client, GRANT, **basic_auth(client_app.client_id, secret)))
 
 
 def test_the_metadata_comes_from_the_table(client):
     document = client.get("/.well-known/oauth-authorization-server").json()
-    assert client_auth.supported() == ["client_secret_basic", "client_secret_post", "none"]
-    assert document["token_endpoint_auth_methods_supported"] == client_auth.supported()
-    assert document["revocation_endpoint_auth_methods_supported"] == client_auth.supported()
-    assert document["introspection_endpoint_auth_methods_supported"] == [
+    authenticating = [
         "client_secret_basic",
         "client_secret_post",
+        "client_secret_jwt",
+        "private_key_jwt",
     ]
+    assert client_auth.supported() == [*authenticating, "none"]
+    assert document["token_endpoint_auth_methods_supported"] == client_auth.supported()
+    assert document["revocation_endpoint_auth_methods_supported"] == client_auth.supported()
+    assert document["introspection_endpoint_auth_methods_supported"] == authenticating
+    for endpoint in ("token", "revocation", "introspection"):
+        algorithms = document[f"{endpoint}_endpoint_auth_signing_alg_values_supported"]
+        assert algorithms == ["ES256", "EdDSA", "PS256", "RS256", "HS256"]
 
 
 @pytest.mark.parametrize(
@@ -97,9 +103,10 @@ def test_registration_refuses_an_unknown_method():
 
 
 @pytest.mark.parametrize("method", ["private_key_jwt", "client_secret_jwt"])
-def test_registration_refuses_an_rfc_method_the_table_lacks_as_not_supported_yet(method):
-    with pytest.raises(InvalidClientMetadata, match="not supported yet"):
-        registration.validate_auth_method(Client.ClientType.CONFIDENTIAL, method)
+def test_registration_accepts_the_rfc_7523_methods_now_in_the_table(method):
+    assert registration.validate_auth_method(Client.ClientType.CONFIDENTIAL, method) == method
+    with pytest.raises(InvalidClientMetadata):  # still never a public client's
+        registration.validate_auth_method(Client.ClientType.PUBLIC, method)
 
 
 def test_create_client_stores_the_chosen_method():

@@ -163,7 +163,7 @@ def test_no_port_leeway_for_a_loopback_redirect_uri(signed_in, docs):
 @pytest.mark.parametrize(
     ("members", "text"),
     [
-        ({"token_endpoint_auth_method": "private_key_jwt"}, "private_key_jwt is not supported"),
+        ({"token_endpoint_auth_method": "private_key_jwt"}, "private_key_jwt needs a jwks_uri"),
         ({"token_endpoint_auth_method": "client_secret_basic"}, "no shared secret"),
         ({"client_secret": "s"}, "must not contain a client_secret"),
         ({"client_name": None}, "needs a client_name"),

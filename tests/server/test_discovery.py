@@ -41,6 +41,8 @@ def test_metadata_names_real_endpoints(client, path):
     assert doc["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic",
         "client_secret_post",
+        "client_secret_jwt",
+        "private_key_jwt",
         "none",
     ]
     # OpenID Discovery 3: these are REQUIRED.

@@ -121,13 +121,10 @@ def test_bad_metadata_is_refused_with_the_rfc_error_and_a_description(client, do
 
 
 @pytest.mark.parametrize("method", ["client_secret_jwt", "private_key_jwt"])
-def test_the_rfc_7523_methods_are_refused_until_they_are_implemented(client, method):
-    response = register(client, {"redirect_uris": [WEB], "token_endpoint_auth_method": method})
-    body = oauth_error(response)
-    assert body["error"] == "invalid_client_metadata"
-    assert "not supported yet" in body["error_description"]
+def test_the_rfc_7523_methods_are_advertised_and_registered(client, method):
+    """tests/server/test_jwt_client_registration.py registers each and uses it."""
     metadata = client.get(reverse("oauthcore:oauth-authorization-server")).json()
-    assert method not in metadata["token_endpoint_auth_methods_supported"]
+    assert method in metadata["token_endpoint_auth_methods_supported"]
 
 
 def test_a_secret_method_with_a_refresh_grant_is_fine(client):

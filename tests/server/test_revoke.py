@@ -203,6 +203,8 @@ def test_metadata_names_both_endpoints(client):
     assert document["introspection_endpoint_auth_methods_supported"] == [
         "client_secret_basic",
         "client_secret_post",
+        "client_secret_jwt",
+        "private_key_jwt",
     ]
 
 

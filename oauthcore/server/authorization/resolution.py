@@ -1,11 +1,13 @@
 """Which parameters an authorization request really has: pushed, in a request object, or sent.
 
-``resolve`` is the one place the authorization endpoint turns what the browser sent into the
-request's parameters. First ``request_uri`` (RFC 9126 4): the parameters the client pushed, and
-only those, replace the ones sent (RFC 9101 6.3: the outer ones but ``client_id`` and
-``request_uri`` are ignored). Then ``request`` (RFC 9101, a request object by value):
-``expand_request_object`` is the seam where it is verified and its parameters taken; today it
-changes nothing. Errors raised here are shown on the error page: the redirect URI is not known.
+``resolve`` turns what the browser sent into the request's parameters. A ``request_uri``
+(RFC 9126 4) must be one of this server's pushed requests, never a URL to fetch (RFC 9101 5.2):
+the parameters the client pushed, and only those, replace the ones sent (RFC 9101 6.3: the outer
+ones but ``client_id`` and ``request_uri`` are ignored). Once the client is known,
+``request_objects.expand`` reads a ``request`` (RFC 9101, a request object by value): its
+parameters replace the ones sent too. A request object pushed with PAR is read at push time,
+so what was stored is already expanded. Errors raised here are shown on the error page: the
+redirect URI is not known yet.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from oauthcore import errors
 from oauthcore.models import Client
 from oauthcore.server.authorization import params as parameters
 from oauthcore.server.authorization import pushed as pushed_requests
+from oauthcore.server.authorization import request_objects
 from oauthcore.server.authorization.params import Params
 
 
@@ -32,26 +35,18 @@ class Resolved:
 
 
 def resolve(params: Params) -> Resolved:
-    """Return the parameters of the request ``params`` were sent for (RFC 9126 4, RFC 9101 5)."""
+    """Return the parameters of the request ``params`` were sent for (RFC 9126 4)."""
     request_uri = parameters.one(params, "request_uri")
     if request_uri is None:
-        return Resolved(expand_request_object(params))
-    if params.get("request"):
+        return Resolved(params)
+    if request_objects.PARAMETER in params:
         raise errors.InvalidRequest("Send request or request_uri, not both (RFC 9101 5).")
     client_id = parameters.one(params, "client_id")
     if client_id is None:
         raise errors.InvalidRequest("client_id is required with request_uri (RFC 9126 4).")
     stored = pushed_requests.open_request(request_uri, client_id)
     pushed = {name: list(values) for name, values in stored.parameters.items()}
-    return Resolved(expand_request_object({**pushed, "client_id": [client_id]}), request_uri)
-
-
-def expand_request_object(params: Params) -> Params:
-    """Return ``params`` with a ``request`` object's parameters in its place (RFC 9101 6).
-
-    The seam of JAR by value: it runs on sent and on pushed parameters alike.
-    """
-    return params
+    return Resolved({**pushed, "client_id": [client_id]}, request_uri)
 
 
 def complete(request_uri: str | None, client: Client) -> None:

@@ -5,12 +5,13 @@ Errors found here are shown on the error page, never redirected (RFC 6749 4.1.2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from oauthcore import errors
 from oauthcore.models import MAX_CLIENT_ID_LENGTH, Client
 from oauthcore.server import client_auth, metadata_documents, redirect_uris
 from oauthcore.server.authorization import params as parameters
+from oauthcore.server.authorization import request_objects
 from oauthcore.server.authorization.params import Params
 
 
@@ -22,21 +23,27 @@ class Target:
     redirect_uri: str
     state: str | None
     redirect_uri_sent: bool = True
+    # The parameters the request stands for (a request object's, RFC 9101 5): check these.
+    params: Params = field(default_factory=dict)
 
 
 def find_target(params: Params, *, request=None) -> Target:
     """Verify client_id and redirect_uri (RFC 6749 3.1.2.3); errors here must not redirect.
 
+    A ``request`` object is read first (``resolution``; a ``request_uri`` was resolved
+    before): the target's ``params`` are the parameters the request stands for.
+
     ``request``: the HTTP request, whose address pays for a client metadata document fetch.
     """
     client = _find_client(parameters.one(params, "client_id"), request)
+    params = request_objects.expand(params, client)
     sent = parameters.one(params, "redirect_uri")
     redirect_uri = _find_redirect_uri(client, sent)
     try:
         state = parameters.state(params)
     except errors.InvalidRequest:
         state = None
-    return Target(client, redirect_uri, state, redirect_uri_sent=sent is not None)
+    return Target(client, redirect_uri, state, redirect_uri_sent=sent is not None, params=params)
 
 
 def _find_client(client_id: str | None, request) -> Client:

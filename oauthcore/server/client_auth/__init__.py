@@ -2,9 +2,10 @@
 
 A request is read by the one method it uses (``methods.present``), its client found
 (``clients.find``), then what it presented is checked against the method the client registered
-(``Client.token_endpoint_auth_method``): ``client_secret_basic``, ``client_secret_post`` or
-``none`` (public clients, client_id only). To add a method (RFC 7523 ``private_key_jwt``), add
-an entry to ``methods.METHODS`` and a choice to ``Client.TokenEndpointAuthMethod``.
+(``Client.token_endpoint_auth_method``): ``client_secret_basic``, ``client_secret_post``,
+``client_secret_jwt`` and ``private_key_jwt`` (RFC 7523: a signed ``client_assertion``,
+``assertions.py``) or ``none`` (public clients, client_id only). To add a method, add an entry
+to ``methods.METHODS`` and a choice to ``Client.TokenEndpointAuthMethod``.
 
 Every failure looks the same, so a caller cannot tell an unknown client from a bad secret or a
 wrong method.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from oauthcore import crypto, errors, generation
 from oauthcore.models import Client
+from oauthcore.server.client_auth.assertions import claimed_client_id, signing_algorithms
 from oauthcore.server.client_auth.clients import add_renewer, connect, find, forget
 from oauthcore.server.client_auth.methods import (
     METHODS,
@@ -31,12 +33,14 @@ __all__ = [
     "add_renewer",
     "authenticate",
     "basic_credentials",
+    "claimed_client_id",
     "connect",
     "failure",
     "find",
     "forget",
     "present",
     "proves_identity",
+    "signing_algorithms",
     "supported",
     "verify",
 ]

@@ -17,6 +17,7 @@ from urllib.parse import unquote_plus
 from oauthcore import errors
 from oauthcore.conf import oauth_settings
 from oauthcore.models import Client
+from oauthcore.server.client_auth import assertions
 
 Method = Client.TokenEndpointAuthMethod
 Params = dict[str, str]
@@ -63,7 +64,8 @@ class Entry:
 
     ``uses(request, params)`` tells whether a request presents credentials this way (None: the
     fallback, a bare client_id); ``read(request, params)`` returns (client_id, credential);
-    ``accepts`` names the presentations a client registered with this method may use;
+    ``presentation`` names that way (the method's name, but both RFC 7523 methods present a
+    ``client_assertion``); ``accepts`` names the presentations a client of this method may use;
     ``verify(client, credential)`` tells whether the credential proves the client.
     """
 
@@ -73,6 +75,11 @@ class Entry:
     accepts: frozenset[str]
     verify: Callable[[Client, str | None], bool]
     authenticates: bool = True  # False for none: it names the client, it does not prove it
+    presentation: str = ""  # empty: the method's name
+
+    def __post_init__(self) -> None:
+        if not self.presentation:
+            object.__setattr__(self, "presentation", self.name)
 
 
 def _uses_basic(request, params: Params) -> bool:
@@ -107,9 +114,11 @@ def _no_credential(client: Client, credential: str | None) -> bool:
 
 
 # RFC 6749 2.3.1: a client with a secret may present it in the Basic header or in the form,
-# whichever of the two it registered (the registered one names its usual presentation). An
-# RFC 7523 method (private_key_jwt) is one more entry that reads client_assertion.
+# whichever of the two it registered (the registered one names its usual presentation). The
+# RFC 7523 methods both read client_assertion; the client's registered method says how it is
+# verified (its keys, or its secret).
 SECRET = frozenset({Method.CLIENT_SECRET_BASIC, Method.CLIENT_SECRET_POST})
+ASSERTION = frozenset({assertions.PRESENTATION})
 METHODS: dict[str, Entry] = {
     entry.name: entry
     for entry in [
@@ -126,6 +135,22 @@ METHODS: dict[str, Entry] = {
             read=_read_post,
             accepts=SECRET,
             verify=_secret_fits,
+        ),
+        Entry(
+            name=Method.CLIENT_SECRET_JWT,
+            uses=assertions.uses,
+            read=assertions.read,
+            accepts=ASSERTION,
+            verify=assertions.verify_client_secret_jwt,
+            presentation=assertions.PRESENTATION,
+        ),
+        Entry(
+            name=Method.PRIVATE_KEY_JWT,
+            uses=assertions.uses,
+            read=assertions.read,
+            accepts=ASSERTION,
+            verify=assertions.verify_private_key_jwt,
+            presentation=assertions.PRESENTATION,
         ),
         Entry(
             name=Method.NONE,
@@ -146,9 +171,13 @@ def supported(*, authenticating: bool = False) -> list[str]:
 
 def present(request, params: Params) -> Presented:
     """Return what the request presents, by the one method it uses (RFC 6749 2.3)."""
-    used = [entry for entry in METHODS.values() if entry.uses and entry.uses(request, params)]
+    used = {
+        entry.presentation: entry
+        for entry in METHODS.values()
+        if entry.uses and entry.uses(request, params)
+    }
     if len(used) > 1:
         raise errors.InvalidRequest("Use only one client authentication method.")
-    (entry,) = used or [entry for entry in METHODS.values() if entry.uses is None]
+    (entry,) = used.values() or [entry for entry in METHODS.values() if entry.uses is None]
     client_id, credential = entry.read(request, params)
-    return Presented(entry.name, client_id, credential)
+    return Presented(entry.presentation, client_id, credential)

@@ -2,7 +2,7 @@
 
 With ``CLIENT_ID_METADATA_DOCUMENTS`` on, a client_id that is an https URL (``identifiers``) is
 a client that describes itself: /authorize fetches the document through ``oauthcore.fetch``,
-checks it (``documents``) and stores it as a public ``Client`` row of origin
+checks it (``documents``) and stores it as a ``Client`` row (public, or private_key_jwt) of origin
 ``METADATA_DOCUMENT`` (one row per URL: two processes fetching at once store one). The row is used
 until ``metadata_expires_at`` (``caching``); then /authorize and the token endpoint fetch the
 document again. A failed fetch is never cached and never kept: the client is refused until a
@@ -70,12 +70,7 @@ def _apply(client: Client, document: dict, settings: documents.Settings, respons
 def _create(client_id: str, request=None) -> Client:
     """Fetch a new client's document and store it; one row even when two processes race."""
     document, settings, response = _load(client_id, request)
-    client = Client(
-        client_id=client_id,
-        origin=Client.Origin.METADATA_DOCUMENT,
-        client_type=Client.ClientType.PUBLIC,
-        token_endpoint_auth_method=Client.TokenEndpointAuthMethod.NONE,
-    )
+    client = Client(client_id=client_id, origin=Client.Origin.METADATA_DOCUMENT)
     _apply(client, document, settings, response)
     try:
         with transaction.atomic():

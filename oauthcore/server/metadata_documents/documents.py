@@ -5,8 +5,8 @@ The document is an RFC 7591 client metadata object, read by the same parser
 registration. On top of that its ``client_id`` member must be the URL it was fetched from,
 character for character, and it needs a ``client_name`` and ``redirect_uris`` (the MCP
 authorization spec requires both). A document has no shared secret (draft 4.1): its client is
-public and authenticates with ``none`` (the default here); ``private_key_jwt`` is refused until
-this server supports it.
+public and authenticates with ``none`` (the default here), or is confidential and authenticates
+with ``private_key_jwt`` (RFC 7523) by the keys its ``jwks_uri`` publishes.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ class Settings:
     post_logout_redirect_uris: list[str]
     grant_types: list[str]
     allowed_scopes: list[str]
+    client_type: str = Client.ClientType.PUBLIC
+    token_endpoint_auth_method: str = Client.TokenEndpointAuthMethod.NONE
+    jwks_uri: str = ""  # where its public keys are (required with private_key_jwt)
 
 
 def _check_authentication(document: dict, method: str) -> None:
@@ -45,14 +48,16 @@ def _check_authentication(document: dict, method: str) -> None:
         raise InvalidDocument("It must not contain a client_secret.")
     if method in SECRET_METHODS:
         raise InvalidDocument(f"It cannot use {method}: a metadata document has no shared secret.")
-    if method == "private_key_jwt":
-        raise InvalidDocument("private_key_jwt is not supported by this server yet; use none.")
-    if method != "none":
-        raise InvalidDocument(f"Unsupported token_endpoint_auth_method: {method!r}.")
     jwks = document.get("jwks")
     keys = jwks.get("keys", []) if isinstance(jwks, dict) else []
     if any(isinstance(key, dict) and PRIVATE_KEY_MEMBERS & set(key) for key in keys):
         raise InvalidDocument("It must not contain private key material.")
+    if method == "private_key_jwt":
+        if not isinstance(document.get("jwks_uri"), str):
+            raise InvalidDocument("private_key_jwt needs a jwks_uri in the document.")
+        return
+    if method != "none":
+        raise InvalidDocument(f"Unsupported token_endpoint_auth_method: {method!r}.")
 
 
 def _scopes(scope: str | None) -> list[str]:
@@ -82,7 +87,9 @@ def parse(url: str, body: bytes) -> tuple[dict[str, Any], Settings]:
         raise InvalidDocument(e.description) from e
     if document.get("client_id") != url:
         raise InvalidDocument("Its client_id member is not the URL it was fetched from.")
-    _check_authentication(document, values.token_endpoint_auth_method)
+    method = values.token_endpoint_auth_method
+    _check_authentication(document, method)
+    keyed = method == Client.TokenEndpointAuthMethod.PRIVATE_KEY_JWT
     if not values.client_name:
         raise InvalidDocument("It needs a client_name.")
     if document.get("redirect_uris") is None:
@@ -93,15 +100,18 @@ def parse(url: str, body: bytes) -> tuple[dict[str, Any], Settings]:
         post_logout_redirect_uris=list(dict.fromkeys(values.post_logout_redirect_uris)),
         grant_types=list(dict.fromkeys(values.grant_types)),
         allowed_scopes=_scopes(values.scope),
+        client_type=Client.ClientType.CONFIDENTIAL if keyed else Client.ClientType.PUBLIC,
+        token_endpoint_auth_method=method,
+        jwks_uri=values.kept.get("jwks_uri", ""),  # its keys: assertions, request objects
     )
     try:
         registration.validate(
-            client_type=Client.ClientType.PUBLIC,
+            client_type=settings.client_type,
             grant_types=settings.grant_types,
             redirect_uris=settings.redirect_uris,
             scope_names=settings.allowed_scopes,
             post_logout_redirect_uris=settings.post_logout_redirect_uris,
-            token_endpoint_auth_method=Client.TokenEndpointAuthMethod.NONE,
+            token_endpoint_auth_method=method,
             response_types=values.response_types,
             application_type=values.application_type,
             self_registered=True,
