@@ -146,3 +146,18 @@ class InvalidRedirectUri(InvalidClientMetadata):
     """RFC 7591 3.2.2: a redirect URI of the client's metadata is not acceptable."""
 
     error = "invalid_redirect_uri"
+
+
+class InvalidDPoPProof(OAuthError):
+    """RFC 9449 5, 7.1: the DPoP proof is missing where required, malformed or invalid.
+
+    400 at the token endpoint; the resource server answers it with 401 and a DPoP challenge.
+    """
+
+    error = "invalid_dpop_proof"
+
+
+class UseDPoPNonce(OAuthError):
+    """RFC 9449 8, 9: the proof must carry the server's nonce, given in the ``DPoP-Nonce`` header."""
+
+    error = "use_dpop_nonce"

@@ -24,6 +24,7 @@ AUTHORIZE, PAR, DEVICE = "authorize", "par", "device"
 MAX_NONCE_LENGTH = 255
 MAX_LOGIN_HINT_LENGTH = 255
 MAX_AGE_DIGITS = re.compile(r"[0-9]{1,10}")
+JWK_THUMBPRINT = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of a SHA-256 digest (RFC 7638)
 PROMPTS = frozenset({"none", "login", "consent"})
 REPEATABLE = frozenset({resources.PARAMETER})  # RFC 8707 2: one or more resource parameters
 
@@ -42,6 +43,7 @@ class Context:
     max_age: int | None = None
     login_hint: str | None = None
     resources: list[str] = field(default_factory=list)
+    dpop_jkt: str = ""
 
 
 def check_grant_type(context: Context) -> None:
@@ -129,6 +131,16 @@ def check_resource(context: Context) -> None:
     context.resources = resources.requested(context.client, values)
 
 
+def check_dpop_jkt(context: Context) -> None:
+    """Read ``dpop_jkt``, the thumbprint of the key the code is bound to (RFC 9449 10)."""
+    value = parameters.one(context.params, "dpop_jkt")
+    if value is None:
+        return
+    if not JWK_THUMBPRINT.fullmatch(value):
+        raise errors.InvalidRequest("dpop_jkt must be a SHA-256 JWK thumbprint (RFC 7638).")
+    context.dpop_jkt = value
+
+
 @dataclass(frozen=True)
 class Step:
     """One check and the endpoints that run it."""
@@ -151,6 +163,7 @@ STEPS: list[Step] = [
     Step(check_prompt, FRONT),
     Step(check_max_age, FRONT),
     Step(check_login_hint, FRONT),
+    Step(check_dpop_jkt, FRONT),
 ]
 
 

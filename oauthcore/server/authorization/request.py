@@ -25,6 +25,7 @@ class AuthorizationRequest:
     max_age: int | None = None
     login_hint: str | None = None
     resources: list[str] = field(default_factory=list)
+    dpop_jkt: str = ""  # RFC 9449 10: the DPoP key the code will be bound to
 
 
 def validate(
@@ -44,4 +45,5 @@ def validate(
         max_age=context.max_age,
         login_hint=context.login_hint,
         resources=context.resources,
+        dpop_jkt=context.dpop_jkt,
     )
