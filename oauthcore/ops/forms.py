@@ -114,6 +114,7 @@ class ClientForm(forms.ModelForm):
             "allowed_resources",
             "skip_consent",
             "can_introspect",
+            "dpop_bound_access_tokens",
             "is_active",
             "audience",
             "access_token_lifetime",

@@ -46,6 +46,7 @@ class Metadata:
     scope: str | None = None  # None: not given
     client_name: str = ""
     application_type: str = "web"
+    dpop_bound_access_tokens: bool = False  # RFC 9449 5.2
     kept: dict[str, Any] = field(default_factory=dict)  # jwks, jwks_uri, client_uri, contacts...
 
     @property
@@ -149,6 +150,10 @@ def parse(document: Any) -> Metadata:
         values.scope = _string("scope", document["scope"])
     if "client_name" in document:
         values.client_name = _string("client_name", document["client_name"]).strip()
+    if "dpop_bound_access_tokens" in document:  # RFC 9449 5.2: a boolean, default false
+        if not isinstance(document["dpop_bound_access_tokens"], bool):
+            raise InvalidClientMetadata("dpop_bound_access_tokens must be true or false.")
+        values.dpop_bound_access_tokens = document["dpop_bound_access_tokens"]
     if "application_type" in document:
         values.application_type = _string("application_type", document["application_type"])
         if values.application_type not in APPLICATION_TYPES:

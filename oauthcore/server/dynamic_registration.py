@@ -167,6 +167,8 @@ def information(
         "registration_access_token": registration_token,
         "registration_client_uri": configuration_uri(client),
     }
+    if client.dpop_bound_access_tokens:  # RFC 9449 5.2
+        body["dpop_bound_access_tokens"] = True
     if not client.is_public:
         body["client_secret_expires_at"] = 0  # never expires (RFC 7591 3.2.1)
     if secret is not None:

@@ -222,6 +222,7 @@ def from_metadata(values: client_metadata.Metadata) -> dict[str, Any]:
         "post_logout_redirect_uris": values.post_logout_redirect_uris,
         "scope": scope,
         "application_type": values.application_type,
+        "dpop_bound_access_tokens": values.dpop_bound_access_tokens,
         "metadata": values.kept,
     }
 
@@ -257,6 +258,8 @@ def replace(client: Client, *, name: str, public: bool = False, **fields: Any) -
         setattr(client, attribute, value)
     client.client_type, client.allowed_scopes = client_type, scope_names
     client.token_endpoint_auth_method = validate_auth_method(client_type, method)
+    if "dpop_bound_access_tokens" in fields:  # RFC 9449 5.2: token requests need a proof
+        client.dpop_bound_access_tokens = bool(fields["dpop_bound_access_tokens"])
     metadata = fields.get("metadata")
     if metadata is not None:
         client.metadata = {**metadata, "application_type": application_type or "web"}
@@ -302,6 +305,7 @@ def create_client(
     application_type: str = "",
     metadata: dict[str, Any] | None = None,
     origin: str = Client.Origin.STAFF,
+    dpop_bound_access_tokens: bool = False,
 ) -> tuple[Client, str | None]:
     """Validate and store a new client; return it with its secret (None for a public client).
 
@@ -323,6 +327,7 @@ def create_client(
         response_types=response_types,
         application_type=application_type,
         metadata=metadata,
+        dpop_bound_access_tokens=dpop_bound_access_tokens,
     )
     if Client.objects.filter(client_id=client.client_id).exists():
         raise InvalidClientMetadata(f"A client with client_id {client.client_id!r} already exists.")

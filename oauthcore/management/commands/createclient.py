@@ -113,6 +113,8 @@ class Command(BaseCommand):
             "scope": " ".join(client.allowed_scopes),
             **({"metadata": client.metadata} if client.metadata else {}),
         }
+        if client.dpop_bound_access_tokens:  # RFC 9449 5.2
+            data["dpop_bound_access_tokens"] = True
         if options["json"]:
             self.stdout.write(json.dumps(data))
             return
