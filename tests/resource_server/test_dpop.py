@@ -11,6 +11,7 @@ import pytest
 from django.http import JsonResponse
 from django.urls import include, path
 
+from oauthcore.resource_server import jwks_client
 from oauthcore.resource_server.decorators import require_scopes
 from oauthcore.testing import make_access_token
 from tests.dpop_kit import DPoPKey
@@ -167,3 +168,15 @@ def test_the_hot_path_makes_no_query(client, bound, key, keys_cached, django_ass
     dpop_get(client, PLAIN, bound, key)  # warm the key and token caches
     with django_assert_num_queries(0):
         assert dpop_get(client, PLAIN, bound, key).status_code == HTTPStatus.OK
+
+
+@pytest.mark.live
+@pytest.mark.django_db(transaction=True)
+def test_remote_jwks_mode_checks_proofs_too(client, user, key, settings, live_server):
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "JWKS_URL": live_server.url + "/oauth/jwks.json"}
+    token = make_access_token(user=user, scopes=["read:profile"], cnf={"jkt": key.jkt})
+    assert dpop_get(client, PROFILE, token, key).status_code == HTTPStatus.OK
+    assert jwks_client.client().fetches == 1  # the key came from the issuer's JWKS over HTTP
+    assert dpop_error(dpop_get(client, PROFILE, token, DPoPKey())) == "invalid_dpop_proof"
+    response = client.get(PROFILE, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.json()["error"] == "invalid_token"
