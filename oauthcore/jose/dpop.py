@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.cache import cache
@@ -55,6 +56,7 @@ COMPACT_JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)"
 MAX_JTI_LENGTH = 256
 DEFAULT_PORTS = {"http": 80, "https": 443}
 KEY_CACHE_SIZE = 1024
+MIN_RSA_BITS = 2048  # RFC 7518 3.3, 3.5
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,8 @@ def _read_key(header: Any, accepted: Collection[str]) -> _ProofKey:
         jkt = keys.thumbprint(jwk)
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as e:
         raise errors.InvalidDPoPProof("The DPoP proof's jwk is not a valid key.") from e
+    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MIN_RSA_BITS:
+        raise errors.InvalidDPoPProof("The DPoP proof's RSA key is shorter than 2048 bits.")
     return _ProofKey(algorithm=alg, public_key=public_key, jkt=jkt)
 
 

@@ -5,8 +5,10 @@ from http import HTTPStatus
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.cache.backends.locmem import LocMemCache
 
+from oauthcore.jose import keys
 from oauthcore.models import RefreshToken
 from tests.dpop_kit import TOKEN_URL, DPoPKey, claims, handmade, private_jwk
 from tests.protocol import basic_auth, post_token
@@ -133,6 +135,14 @@ def test_a_signature_by_another_key_than_the_jwk_is_refused(client, client_app):
 )
 def test_a_jwk_that_is_no_valid_key_for_its_alg_is_refused(client, client_app, jwk):
     assert refused(send(client, client_app, DPoPKey().proof(jwk=jwk)))
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # the attack
+def test_a_short_rsa_key_is_refused(client, client_app):
+    key = DPoPKey("RS256")
+    key.private_key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    key.jwk = keys.public_jwk(key.private_key.public_key())
+    assert refused(send(client, client_app, key.proof()))
 
 
 @pytest.mark.parametrize("proof", ["", "a.b", "a.b.c", "!!.!!.!!", "x" * 20000])
