@@ -113,6 +113,12 @@ def authenticate(
     return token
 
 
+def on_scheme_of(request, error: errors.OAuthError) -> errors.OAuthError:
+    """Mark ``error`` to be answered in the challenge of the scheme ``request`` used (RFC 9449 7.1)."""
+    scheme = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")[0]
+    return binding.on_dpop_scheme(error) if scheme.lower() == "dpop" else error
+
+
 def require(token: access_tokens.AccessToken, needed: Collection[str]) -> None:
     """Raise ``InsufficientScope`` unless ``token`` holds every scope in ``needed`` (RFC 6750 3.1)."""
     if not token.scopes.issuperset(needed):

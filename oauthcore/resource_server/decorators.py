@@ -86,12 +86,12 @@ def require_scopes(
                 token = authenticate(request, audience=accepted)
                 if token is None:
                     return _refusal(None, identifier)
-                bearer.require(token, needed)
+                bearer.require(token, needed)  # raises InsufficientScope
                 request.auth = request.oauth_token = token
                 request.user = users.for_token(token, load=load_users, on_missing=_user_gone)
                 return view(request, *args, **kwargs)
             except REFUSALS as error:
-                return _refusal(error, identifier)
+                return _refusal(bearer.on_scheme_of(request, error), identifier)
 
         wrapped.required_scopes = needed
         wrapped.protected_resource = resource

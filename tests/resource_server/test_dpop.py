@@ -180,3 +180,12 @@ def test_remote_jwks_mode_checks_proofs_too(client, user, key, settings, live_se
     assert dpop_error(dpop_get(client, PROFILE, token, DPoPKey())) == "invalid_dpop_proof"
     response = client.get(PROFILE, HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.json()["error"] == "invalid_token"
+
+
+@pytest.mark.parametrize("url", [PROFILE, PLAIN])
+def test_insufficient_scope_under_dpop_is_in_the_dpop_challenge(client, user, key, url):
+    token = make_access_token(user=user, scopes=["publish"], cnf={"jkt": key.jkt})
+    response = dpop_get(client, url, token, key)
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    dpop_part = response["WWW-Authenticate"].split(", DPoP ")[1]
+    assert 'error="insufficient_scope"' in dpop_part
