@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from django.db import DatabaseError
 
@@ -90,7 +90,10 @@ def validate(
 
 
 def authenticate(
-    request, *, audience: str | Collection[str] | None = None, validator=None
+    request,
+    *,
+    audience: str | Collection[str] | None = None,
+    validator: Callable[[str], access_tokens.AccessToken] | None = None,
 ) -> access_tokens.AccessToken | None:
     """Return the validated access token of ``request``, or None when it carries none.
 
