@@ -154,6 +154,7 @@ def _key_of(segment: str, accepted: tuple[str, ...]) -> _ProofKey:
 # --- the claims: htm, htu, iat, ath, nonce, jti --------------------------------------------
 
 
+@lru_cache(maxsize=1024)  # a client's htu and the endpoints' URLs repeat
 def normalized_url(url: str) -> str | None:
     """Return ``url`` without query and fragment, scheme and host lowercased, default port
     dropped (RFC 9449 4.3 9, RFC 3986 6.2.2-6.2.3); None if it is not an http(s) URL."""
