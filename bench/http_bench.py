@@ -7,7 +7,9 @@ psql), starts gunicorn on a free port in 8100-8199, then measures, oauthcore and
 django-oauth-toolkit in the same server process:
 
 - API calls: ``wrk -t2 -c8`` against the floor, oauthcore (RS256, ES256, EdDSA; the deny-list off;
-  every request a token's first use) and DOT: interleaved rounds, the best round's requests/s;
+  every request a token's first use; a DPoP-bound RS256 token with a fresh ES256 proof on every
+  request, made beforehand and sent once each by ``unique_headers.lua``) and DOT: interleaved
+  rounds, the best round's requests/s;
 - the token endpoint: client_credentials, code exchange and refresh against oauthcore, DOT with
   hashing off and DOT with its defaults; wrk with ``unique_bodies.lua`` sends each code or
   refresh token once; interleaved rounds, the best round;
@@ -43,8 +45,10 @@ API = [
     "ours EdDSA",
     "ours no deny-list",
     "ours first use",
+    "ours DPoP",
     "dot",
 ]
+DPOP = "ours DPoP"  # RFC 9449: each request has its own proof, made before the round
 GRANTS = ("client_credentials", "authorization_code", "refresh_token")
 TOKEN_CONTENDERS = ("ours", "dot", "dot-hashed")
 QUIET = ["--log-level", "warning"]
@@ -224,15 +228,61 @@ def api_targets(data: dict) -> dict[str, tuple[str, str]]:
         "ours EdDSA": ("/api/ours/", ours["EdDSA"]),
         "ours no deny-list": ("/api/ours-nodeny/", ours["RS256"]),
         "ours first use": ("/api/ours-first/", ours["RS256"]),
+        DPOP: ("/api/ours/", "DPoP " + ours["DPoP"]),
         "dot": ("/api/dot/", data["dot"]["api"]),
     }
 
 
+def dpop_proofs(data: dict, port: int, path: str, count: int) -> list[str]:
+    """Return ``count`` fresh DPoP proofs of GET ``path`` for the bench's bound token."""
+    import jwt
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from oauthcore.jose import dpop, keys
+
+    ours = data["ours"]["api"]
+    private_key = load_pem_private_key(ours["DPoP key"].encode(), None)
+    header = {"typ": "dpop+jwt", "jwk": keys.public_jwk(private_key.public_key())}
+    claims = {"htm": "GET", "htu": f"http://127.0.0.1:{port}{path}"}
+    claims["ath"] = dpop.access_token_hash(ours["DPoP"])
+    now = int(time.time())
+    return [
+        jwt.encode({**claims, "jti": f"{now}-{i}", "iat": now}, private_key, "ES256", header)
+        for i in range(count)
+    ]
+
+
+def wrk_headers(port: int, path: str, auth: str, proofs: list[str], duration: str) -> dict:
+    """GET ``path`` sending each DPoP proof at most once with wrk (bench/unique_headers.lua)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as file:
+        file.write("\n".join(proofs) + "\n")
+        file.flush()
+        args = ["wrk", "-t2", "-c8", f"-d{duration}", "--timeout", "30s"]
+        args += ["-s", str(ROOT / "bench/unique_headers.lua"), f"http://127.0.0.1:{port}{path}"]
+        out = subprocess.run(
+            [*args, "--", file.name, "2", auth], capture_output=True, text=True, check=True
+        ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"rps": rps, "errors": int(bad.group(1)) if bad else 0}
+
+
+def dpop_round(server: Server, data: dict, path: str, header: str, cfg: dict, wrk: bool) -> dict:
+    """One round of DPoP API calls: proofs made first (not timed), each sent once."""
+    proofs = dpop_proofs(data, server.port, path, cfg["n"] * 4)
+    if wrk:
+        return wrk_headers(server.port, path, header, proofs, cfg["wrk"])
+    jobs = [("GET", path, "", {"Authorization": header, "DPoP": proof}) for proof in proofs]
+    return python_load(server.port, jobs, 8, float(cfg["wrk"].rstrip("s")))
+
+
 def bench_api(server: Server, data: dict, cfg: dict) -> dict:
     targets = api_targets(data)
-    for path, header in targets.values():  # warm up both workers; every contender must answer 200
-        for _ in range(4):
-            status, body = request(server.port, "GET", path, headers={"Authorization": header})
+    for name, (path, header) in targets.items():  # warm up both workers; all must answer 200
+        proofs = dpop_proofs(data, server.port, path, 4) if name == DPOP else [None] * 4
+        for proof in proofs:
+            headers = {"Authorization": header, **({"DPoP": proof} if proof else {})}
+            status, body = request(server.port, "GET", path, headers=headers)
             assert status == 200, (path, status, body)
     use_wrk = shutil.which("wrk") is not None
     if not use_wrk:
@@ -240,7 +290,9 @@ def bench_api(server: Server, data: dict, cfg: dict) -> dict:
     samples: dict[str, list[dict]] = {name: [] for name in targets}
     for _ in range(cfg["rounds"]):
         for name, (path, header) in targets.items():
-            if use_wrk:
+            if name == DPOP:
+                samples[name].append(dpop_round(server, data, path, header, cfg, use_wrk))
+            elif use_wrk:
                 samples[name].append(wrk_load(server.port, path, header, cfg["wrk"]))
             else:
                 jobs = [("GET", path, "", {"Authorization": header} if header else {})] * 100000

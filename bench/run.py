@@ -27,6 +27,7 @@ GRANT_NAMES = {
 }
 CONTENDER_NAMES = {"ours": "oauthcore", "dot": "DOT, hashing off", "dot-hashed": "DOT, defaults"}
 API_TARGET, CC_TARGET, CC_HASHED_TARGET, GRANT_TARGET = 0.8, 2.0, 100.0, 1.5
+DPOP_TARGET = 0.7  # a DPoP API call (token + a fresh proof each request) over the floor
 
 
 def postgres_available() -> bool:
@@ -113,6 +114,14 @@ def targets(runs: dict[str, dict]) -> list[tuple[str, float | None, float]]:
                 API_TARGET,
             )
         )
+        if "ours DPoP" in api:
+            found.append(
+                (
+                    f"{db}: API DPoP / floor",
+                    ratio(api["ours DPoP"]["rps"], api["floor"]["rps"]),
+                    DPOP_TARGET,
+                )
+            )
         cc = tok["client_credentials"]
         found.append(
             (

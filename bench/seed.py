@@ -23,6 +23,17 @@ def basic(client_id: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{SECRET}".encode()).decode()
 
 
+def _dpop_token(client, user) -> tuple[str, str]:
+    """Return an RS256 access token bound to a new ES256 DPoP key (RFC 9449 6.1), and the key."""
+    from oauthcore.jose import keys
+    from oauthcore.server import issuance
+
+    private_key = keys.generate_private_key("ES256")
+    jkt = keys.thumbprint(keys.public_jwk(private_key.public_key()))
+    token = issuance.issue(client=client, user=user, scope=["read"], jkt=jkt).value
+    return token, keys.private_pem(private_key)
+
+
 def _ours(user, counts: dict[str, int]) -> dict:
     from oauthcore import crypto
     from oauthcore.jose import keyring
@@ -41,6 +52,7 @@ def _ours(user, counts: dict[str, int]) -> dict:
     for alg in ("EdDSA", "ES256", "RS256"):  # RS256 last: it signs at the token endpoint
         keyring.rotate(alg)
         api[alg] = "Bearer " + issuance.issue(client=client, user=user, scope=["read"]).value
+    api["DPoP"], api["DPoP key"] = _dpop_token(client, user)
     now, later = timezone.now(), timezone.now() + timedelta(hours=1)
     codes = [secrets.token_urlsafe(32) for _ in range(counts["code"])]
     AuthorizationCode.objects.bulk_create(

@@ -31,7 +31,7 @@ from example_project.api import DEMO_CONTACTS
 from oauthcore import errors, tokens
 from oauthcore.adapter import get_adapter
 from oauthcore.conf import oauth_settings
-from oauthcore.resource_server import bearer
+from oauthcore.resource_server import bearer, binding
 
 PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"  # RFC 9728 3.1: well-known + path
@@ -76,6 +76,8 @@ class OAuthcoreTokenVerifier:
             validated = await _as_django_request(bearer.validate)(
                 token, audience=resource_identifier()
             )
+            if binding.bound_key(validated) is not None:  # RFC 9449 7.2: the SDK sends Bearer only
+                return None
         except errors.InvalidToken:
             return None
         return AccessToken(

@@ -101,6 +101,8 @@ OAUTHCORE = {
     "CLIENT_ID_METADATA_DOCUMENTS": env.bool(
         "OAUTHCORE_CLIENT_ID_METADATA_DOCUMENTS", default=False
     ),
+    # RFC 9449 8: ask DPoP proofs at the token endpoint for a server nonce (docs/dpop.md).
+    "DPOP_NONCES": env.bool("OAUTHCORE_DPOP_NONCES", default=False),
     # In development, clients chosen URLs may be plain http on this machine.
     "FETCH_ALLOW_LOOPBACK": DEBUG,
     "SCOPES": {

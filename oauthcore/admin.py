@@ -111,6 +111,7 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
                     "audience",
                     "access_token_lifetime",
                     "refresh_token_lifetime",
+                    "dpop_bound_access_tokens",
                 ]
             },
         ),

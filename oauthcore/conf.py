@@ -130,13 +130,15 @@ DEFAULTS: dict[str, Any] = {
     # they accept tokens for it and their challenges point at its metadata. None: no resource.
     "PROTECTED_RESOURCE": None,
     # --- DPoP (RFC 9449), both sides ---
-    # The asymmetric algorithms a DPoP proof may use (dpop_signing_alg_values_supported).
+    # The asymmetric algorithms a DPoP proof may use (dpop_signing_alg_values_supported); HS*
+    # and "none" are never accepted, even if listed. []: DPoP off (no binding, Bearer only).
     "DPOP_SIGNING_ALGORITHMS": ["ES256", "EdDSA", "PS256", "RS256"],
-    # How old a proof's iat may be (plus CLOCK_SKEW either way); its jti is remembered this long.
+    # How old a proof's iat may be (plus CLOCK_SKEW either way); its jti is remembered this long
+    # in Django's default cache (shared by all processes: use Redis or Memcached in production).
     "DPOP_PROOF_MAX_AGE": timedelta(seconds=60),
     # Require a server-provided nonce in proofs at the token endpoint (use_dpop_nonce).
     "DPOP_NONCES": False,
-    # How long a DPoP nonce stays valid.
+    # How long a DPoP nonce stays valid at least (at most twice as long); derived from SECRET_KEY.
     "DPOP_NONCE_LIFETIME": timedelta(minutes=5),
     # --- JWT client authentication (RFC 7523: private_key_jwt, client_secret_jwt) ---
     # The algorithms a client assertion may use (token_endpoint_auth_signing_alg_values_supported).

@@ -164,3 +164,18 @@ class RequestUriNotSupported(OAuthError):
     """RFC 9101 6.2 (OIDC Core 3.1.2.6): the ``request_uri`` parameter is not supported here."""
 
     error = "request_uri_not_supported"
+
+
+class InvalidDPoPProof(OAuthError):
+    """RFC 9449 5, 7.1: the DPoP proof is missing where required, malformed or invalid.
+
+    400 at the token endpoint; the resource server answers it with 401 and a DPoP challenge.
+    """
+
+    error = "invalid_dpop_proof"
+
+
+class UseDPoPNonce(OAuthError):
+    """RFC 9449 8, 9: the proof must carry the server's nonce, given in the ``DPoP-Nonce`` header."""
+
+    error = "use_dpop_nonce"

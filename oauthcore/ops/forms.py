@@ -124,6 +124,7 @@ class ClientForm(forms.ModelForm):
             "skip_consent",
             "can_introspect",
             "require_pushed_authorization_requests",
+            "dpop_bound_access_tokens",
             "is_active",
             "audience",
             "access_token_lifetime",

@@ -14,6 +14,15 @@ from oauthcore import errors
 from oauthcore.resource_server import bearer, protected_resource, users
 from oauthcore.responses import json_error, no_store
 
+# The errors answered with a challenge (RFC 6750 3.1, RFC 9449 7.1).
+REFUSALS = (
+    errors.InvalidRequest,
+    errors.InvalidToken,
+    errors.InsufficientScope,
+    errors.InvalidDPoPProof,
+    errors.UseDPoPNonce,
+)
+
 
 def _user_gone() -> errors.InvalidToken:
     return errors.InvalidToken("The user of the access token no longer exists.")
@@ -39,10 +48,11 @@ def _refusal(error: errors.OAuthError | None, resource: str | None) -> JsonRespo
 
 
 def authenticate(request, *, audience: str | Collection[str] | None = None):
-    """Return the validated access token of ``request``, or None when it carries none."""
-    bearer.refuse_other_methods(request)
-    raw = bearer.token_from_header(request.META.get("HTTP_AUTHORIZATION"))
-    return None if raw is None else bearer.validate(raw, audience=audience)
+    """Return the validated access token of ``request``, or None when it carries none.
+
+    The token comes as ``Bearer``, or as ``DPoP`` with its proof (RFC 9449 7).
+    """
+    return bearer.authenticate(request, audience=audience)
 
 
 def require_scopes(
@@ -76,12 +86,12 @@ def require_scopes(
                 token = authenticate(request, audience=accepted)
                 if token is None:
                     return _refusal(None, identifier)
-                bearer.require(token, needed)
+                bearer.require(token, needed)  # raises InsufficientScope
                 request.auth = request.oauth_token = token
                 request.user = users.for_token(token, load=load_users, on_missing=_user_gone)
                 return view(request, *args, **kwargs)
-            except (errors.InvalidRequest, errors.InvalidToken, errors.InsufficientScope) as error:
-                return _refusal(error, identifier)
+            except REFUSALS as error:
+                return _refusal(bearer.on_scheme_of(request, error), identifier)
 
         wrapped.required_scopes = needed
         wrapped.protected_resource = resource

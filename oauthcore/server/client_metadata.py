@@ -48,6 +48,7 @@ class Metadata:
     client_name: str = ""
     application_type: str = "web"
     require_pushed_authorization_requests: bool = False  # RFC 9126 6
+    dpop_bound_access_tokens: bool = False  # RFC 9449 5.2
     kept: dict[str, Any] = field(default_factory=dict)  # jwks, jwks_uri, client_uri, contacts...
 
     @property
@@ -151,6 +152,10 @@ def parse(document: Any) -> Metadata:
         values.scope = _string("scope", document["scope"])
     if "client_name" in document:
         values.client_name = _string("client_name", document["client_name"]).strip()
+    if "dpop_bound_access_tokens" in document:  # RFC 9449 5.2: a boolean, default false
+        if not isinstance(document["dpop_bound_access_tokens"], bool):
+            raise InvalidClientMetadata("dpop_bound_access_tokens must be true or false.")
+        values.dpop_bound_access_tokens = document["dpop_bound_access_tokens"]
     if "application_type" in document:
         values.application_type = _string("application_type", document["application_type"])
         if values.application_type not in APPLICATION_TYPES:

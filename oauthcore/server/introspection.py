@@ -90,6 +90,9 @@ def _describe_access(owner: Client, token: access_tokens.AccessToken) -> dict[st
     names = ("scope", "client_id", "sub", "exp", "iat", "nbf", "aud", "iss", "jti")
     body = {"active": True, **{name: token.claims[name] for name in names if name in token.claims}}
     body["token_type"] = "Bearer"
+    if isinstance(token.claims.get("cnf"), dict):  # RFC 9449 6.2: the key the token is bound to
+        body["cnf"] = token.claims["cnf"]
+        body["token_type"] = "DPoP"
     if user is not None:
         body["username"] = user.get_username()
     return body

@@ -22,7 +22,7 @@ _used: set[str] = set()
 MAX_USED = 10_000
 # Claims the server sets itself; an adapter's extra claims may not replace them.
 REGISTERED_CLAIMS = frozenset(
-    {"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope", "auth_time"}
+    {"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope", "auth_time", "cnf"}
 )
 
 
@@ -34,6 +34,11 @@ class IssuedToken:
     jti: str
     expires_at: datetime
     claims: dict[str, Any]
+
+    @property
+    def token_type(self) -> str:
+        """``DPoP`` for a token bound to a key (RFC 9449 5), else ``Bearer`` (RFC 6750)."""
+        return "DPoP" if "cnf" in self.claims else "Bearer"
 
     @property
     def expires_in(self) -> int:
@@ -64,10 +69,12 @@ def issue(
     auth_time: datetime | None = None,
     now: datetime | None = None,
     audience: str | list[str] | None = None,
+    jkt: str | None = None,
 ) -> IssuedToken:
     """Sign an access token for ``client`` acting for ``user`` (or itself) with ``scope``.
 
     ``audience`` is the ``aud``: the resources asked for (RFC 8707 2), else the client's default.
+    ``jkt``: the thumbprint of the DPoP key the token is bound to, as ``cnf`` (RFC 9449 6.1).
     """
     adapter = get_adapter()
     key = keyring.signing_key()
@@ -90,6 +97,8 @@ def issue(
     mark_used(client, now)
     if auth_time is not None:
         claims["auth_time"] = int(auth_time.timestamp())
+    if jkt:
+        claims["cnf"] = {"jkt": jkt}
     value = jwt.encode(
         claims, key.private_key, algorithm=key.algorithm, headers={"typ": "at+jwt", "kid": key.kid}
     )

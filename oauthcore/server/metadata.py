@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from django.urls import NoReverseMatch, reverse
 
 from oauthcore.conf import oauth_settings
-from oauthcore.jose import keyring
+from oauthcore.jose import dpop, keyring
 from oauthcore.server import client_auth, grants
 from oauthcore.server.authorization import request_objects
 
@@ -95,6 +95,8 @@ def document() -> dict:
         "id_token_signing_alg_values_supported": signing_algorithms(),
         **openid_metadata(),
     }
+    if dpop.algorithms():  # RFC 9449 5.1
+        document["dpop_signing_alg_values_supported"] = dpop.algorithms()
     if oauth_settings.CLIENT_ID_METADATA_DOCUMENTS:  # draft-ietf-oauth-client-id-metadata-document
         document["client_id_metadata_document_supported"] = True
     if "pushed_authorization_request_endpoint" in urls:  # RFC 9126 5: server-wide only

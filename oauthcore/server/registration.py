@@ -224,6 +224,7 @@ def from_metadata(values: client_metadata.Metadata) -> dict[str, Any]:
         "post_logout_redirect_uris": values.post_logout_redirect_uris,
         "scope": scope,
         "application_type": values.application_type,
+        "dpop_bound_access_tokens": values.dpop_bound_access_tokens,
         "metadata": values.kept,
         "require_pushed_authorization_requests": values.require_pushed_authorization_requests,
     }
@@ -264,6 +265,8 @@ def replace(client: Client, *, name: str, public: bool = False, **fields: Any) -
         client.require_pushed_authorization_requests = fields[
             "require_pushed_authorization_requests"
         ]
+    if "dpop_bound_access_tokens" in fields:  # RFC 9449 5.2: token requests need a proof
+        client.dpop_bound_access_tokens = bool(fields["dpop_bound_access_tokens"])
     metadata = fields.get("metadata")
     if metadata is not None:
         client.metadata = {**metadata, "application_type": application_type or "web"}
@@ -330,6 +333,7 @@ def create_client(
     metadata: dict[str, Any] | None = None,
     origin: str = Client.Origin.STAFF,
     require_pushed_authorization_requests: bool = False,
+    dpop_bound_access_tokens: bool = False,
 ) -> tuple[Client, str | None]:
     """Validate and store a new client; return it with its secret (None for a public client).
 
@@ -352,6 +356,7 @@ def create_client(
         application_type=application_type,
         metadata=metadata,
         require_pushed_authorization_requests=require_pushed_authorization_requests,
+        dpop_bound_access_tokens=dpop_bound_access_tokens,
     )
     if Client.objects.filter(client_id=client.client_id).exists():
         raise InvalidClientMetadata(f"A client with client_id {client.client_id!r} already exists.")

@@ -1,10 +1,12 @@
-"""The token endpoint (RFC 6749 3.2): parse the form, authenticate the client, run the grant."""
+"""The token endpoint (RFC 6749 3.2): parse the form, authenticate the client, check a DPoP
+proof (RFC 9449 5), run the grant."""
 
 from django.http import JsonResponse
 
 from oauthcore import errors, signals
 from oauthcore.models import Client
 from oauthcore.server import client_auth, grants
+from oauthcore.server.grants import binding
 from oauthcore.views.base import EndpointView
 
 MAX_SIGNALLED_LENGTH = 100  # of a claimed client_id or grant_type in ``token_denied``
@@ -39,7 +41,8 @@ class TokenView(EndpointView):
         try:
             params = self.form(request)
             client = client_auth.authenticate(request, params)
-            return JsonResponse(grants.run(client, params))
+            proof = binding.read_proof(request)
+            return binding.with_nonce(JsonResponse(grants.run(client, params, proof=proof)))
         except errors.OAuthError as error:
             send_denied(request, params, client, error)
             raise

@@ -15,7 +15,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from oauthcore import adapter, errors
-from oauthcore.resource_server.decorators import authenticate, bearer_error
+from oauthcore.resource_server.decorators import REFUSALS, authenticate, bearer_error
 from oauthcore.server import client_auth
 from oauthcore.views.base import no_store
 
@@ -52,7 +52,7 @@ class UserInfoView(View):
             if "openid" not in token.scopes:
                 raise errors.InsufficientScope("The access token lacks openid.", scope="openid")
             response = no_store(JsonResponse(self.claims(token)))
-        except (errors.InvalidRequest, errors.InvalidToken, errors.InsufficientScope) as error:
+        except REFUSALS as error:  # RFC 6750 3.1, RFC 9449 7.1
             response = bearer_error(error)
         return self.allow_origin(request, response, token)
 
@@ -64,7 +64,7 @@ class UserInfoView(View):
         if origin := request.headers.get("Origin"):
             response["Access-Control-Allow-Origin"] = origin
             response["Access-Control-Allow-Methods"] = "GET, POST"
-            response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+            response["Access-Control-Allow-Headers"] = "Authorization, Content-Type, DPoP"
             response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
             response["Vary"] = "Origin"
         return response

@@ -19,6 +19,14 @@ from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _bearer_challenge_alone(settings):
+    """Word the Bearer challenge alone: DPoP off (the DPoP challenge beside it is tested in
+    tests/resource_server/test_dpop.py)."""
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "DPOP_SIGNING_ALGORITHMS": []}
+
+
 URL = "/api/email/"
 REALM = 'Bearer realm="http://testserver"'
 # The example API names its metadata in every challenge (RFC 9728 5.1)

@@ -21,6 +21,14 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _bearer_challenge_alone(settings):
+    """Word the Bearer challenge alone: DPoP off (the DPoP challenge beside it is tested in
+    tests/resource_server/test_dpop.py)."""
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "DPOP_SIGNING_ALGORITHMS": []}
+
+
 REALM = 'Bearer realm="http://testserver"'
 LACKS = "The access token lacks a scope this resource requires."
 

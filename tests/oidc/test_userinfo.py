@@ -12,6 +12,14 @@ from tests import factories, oidc_flow, protocol
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _bearer_challenge_alone(settings):
+    """Word the Bearer challenge alone: DPoP off (the DPoP challenge beside it is tested in
+    tests/resource_server/test_dpop.py)."""
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "DPOP_SIGNING_ALGORITHMS": []}
+
+
 URL = "/oauth/userinfo/"
 ORIGIN = "https://app.example.com"  # the origin of the client's redirect URI
 

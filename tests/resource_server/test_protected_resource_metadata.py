@@ -25,6 +25,14 @@ from oauthcore.testing import authorization_header
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _bearer_challenge_alone(settings):
+    """Word the Bearer challenge alone: DPoP off (the DPoP challenge beside it is tested in
+    tests/resource_server/test_dpop.py)."""
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "DPOP_SIGNING_ALGORITHMS": []}
+
+
 A = "https://api.example.com/a/"
 B = "https://api.example.com/b"
 ROOT = "https://api.example.com"

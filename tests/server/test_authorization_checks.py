@@ -29,6 +29,7 @@ def test_the_checks_run_in_their_documented_order():
         "check_prompt",
         "check_max_age",
         "check_login_hint",
+        "check_dpop_jkt",
     ]
 
 

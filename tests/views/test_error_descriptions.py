@@ -125,4 +125,5 @@ def test_no_caller_can_put_a_forbidden_character_on_the_wire(text):
     assert "\r" not in challenge and "\n" not in challenge
     for value in re.findall(r'="([^"]*)"', challenge):
         assert DESCRIPTION.fullmatch(value)
-    assert challenge.count('"') == 8  # realm, error, error_description, scope: each quoted once
+    # realm, error, error_description, scope, and the DPoP challenge's algs: each quoted once
+    assert challenge.count('"') == 10

@@ -1,4 +1,4 @@
-"""Bearer JWT authentication for Django REST framework (RFC 6750, RFC 9068).
+"""Bearer and DPoP JWT authentication for Django REST framework (RFC 6750, RFC 9068, RFC 9449).
 
 A pipeline of small steps: header → raw token → validated token → user. ``None`` means "not
 ours" (no Authorization header, or another scheme); an error means "ours but bad".
@@ -40,7 +40,9 @@ def _user_gone(view) -> BearerError:
 
 
 class JWTAuthentication(BaseAuthentication):
-    """Authenticate ``Authorization: Bearer <jwt>`` with a locally validated access token.
+    """Authenticate ``Authorization: Bearer <jwt>`` with a locally validated access token,
+    or ``Authorization: DPoP <jwt>`` with its ``DPoP`` proof (RFC 9449 7); a DPoP-bound token
+    sent as Bearer is refused (RFC 9449 7.2).
 
     ``request.auth`` is the ``AccessToken``; ``request.user`` the subject's user, loaded lazily,
     or a ``TokenUser`` for client-credentials tokens and when ``load_users`` is False.
@@ -56,17 +58,20 @@ class JWTAuthentication(BaseAuthentication):
     def authenticate(self, request):
         self.view = resources.view_of(request)
         try:
-            raw = self.get_raw_token(request)
-            if raw is None:
-                return None
-            token = self.get_validated_token(raw, request)
+            token = bearer.authenticate(
+                request, validator=lambda raw: self.get_validated_token(raw, request)
+            )
         except errors.OAuthError as error:
             raise BearerError(error, resource_metadata=resources.metadata_url(self.view)) from error
+        if token is None:
+            return None
         return self.get_user(token), token
 
     def get_raw_token(self, request) -> str | None:
+        """Return the token of the Authorization header, either scheme; None without one."""
         bearer.refuse_other_methods(request)
-        return bearer.token_from_header(request.META.get("HTTP_AUTHORIZATION"))
+        found = bearer.credentials_from_header(request.META.get("HTTP_AUTHORIZATION"))
+        return None if found is None else found[1]
 
     def get_audience(self, request) -> str | Collection[str] | None:
         """Return the audiences the view accepts: its resource and its ``audience``."""

@@ -81,7 +81,7 @@ class HasScope(BasePermission, metaclass=ComposingMetaclass):
             return False  # DRF answers 401 with our challenge, or 403 for another credential
         error = self.scope_error(token, self.get_required_scopes(request, view))
         if error is not None:
-            self._refusal = (view, error)
+            self._refusal = (view, bearer.on_scheme_of(request, error))
         return error is None
 
     def scope_error(self, token: AccessToken, needed) -> errors.InsufficientScope | None:

@@ -118,6 +118,8 @@ class Command(BaseCommand):
                 else {}
             ),
         }
+        if client.dpop_bound_access_tokens:  # RFC 9449 5.2
+            data["dpop_bound_access_tokens"] = True
         if options["json"]:
             self.stdout.write(json.dumps(data))
             return

@@ -25,6 +25,7 @@ AUTHORIZE, PAR, DEVICE = "authorize", "par", "device"
 MAX_NONCE_LENGTH = 255
 MAX_LOGIN_HINT_LENGTH = 255
 MAX_AGE_DIGITS = re.compile(r"[0-9]{1,10}")
+JWK_THUMBPRINT = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of a SHA-256 digest (RFC 7638)
 PROMPTS = frozenset({"none", "login", "consent"})
 REPEATABLE = frozenset({resources.PARAMETER})  # RFC 8707 2: one or more resource parameters
 
@@ -44,6 +45,7 @@ class Context:
     login_hint: str | None = None
     resources: list[str] = field(default_factory=list)
     pushed: bool = False  # its parameters came from the PAR endpoint (RFC 9126 4)
+    dpop_jkt: str = ""
 
 
 def check_grant_type(context: Context) -> None:
@@ -144,6 +146,16 @@ def check_no_request_uri(context: Context) -> None:
         raise errors.InvalidRequest("request_uri cannot be pushed (RFC 9126 2.1).")
 
 
+def check_dpop_jkt(context: Context) -> None:
+    """Read ``dpop_jkt``, the thumbprint of the key the code is bound to (RFC 9449 10)."""
+    value = parameters.one(context.params, "dpop_jkt")
+    if value is None:
+        return
+    if not JWK_THUMBPRINT.fullmatch(value):
+        raise errors.InvalidRequest("dpop_jkt must be a SHA-256 JWK thumbprint (RFC 7638).")
+    context.dpop_jkt = value
+
+
 @dataclass(frozen=True)
 class Step:
     """One check and the endpoints that run it."""
@@ -168,6 +180,7 @@ STEPS: list[Step] = [
     Step(check_prompt, FRONT),
     Step(check_max_age, FRONT),
     Step(check_login_hint, FRONT),
+    Step(check_dpop_jkt, FRONT),
 ]
 
 

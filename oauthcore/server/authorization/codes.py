@@ -37,6 +37,7 @@ def issue_code(
         nonce=request.nonce,
         auth_time=auth_time,
         session_id=session_id,
+        dpop_jkt=request.dpop_jkt,  # RFC 9449 10: redeemed only with a proof of this key
         expires_at=timezone.now() + oauth_settings.AUTHORIZATION_CODE_LIFETIME,
     )
     return raw

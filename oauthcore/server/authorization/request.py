@@ -26,6 +26,7 @@ class AuthorizationRequest:
     login_hint: str | None = None
     resources: list[str] = field(default_factory=list)
     request_uri: str | None = None  # the pushed request it came from (RFC 9126 4)
+    dpop_jkt: str = ""  # RFC 9449 10: the DPoP key the code will be bound to
 
 
 def validate(
@@ -54,4 +55,5 @@ def validate(
         login_hint=context.login_hint,
         resources=context.resources,
         request_uri=request_uri,
+        dpop_jkt=context.dpop_jkt,
     )

@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from oauthcore import errors, signals
 from oauthcore.conf import oauth_settings
+from oauthcore.jose import dpop
 from oauthcore.models import AuthorizationCode, Client
 from oauthcore.server import issuance, pkce, resources, revocation
-from oauthcore.server.grants import registry, shared
+from oauthcore.server.grants import binding, registry, shared
 
 
 def _find_code(client: Client, params: shared.Params) -> AuthorizationCode:
@@ -47,7 +48,11 @@ def _check_pkce(client: Client, code: AuthorizationCode, verifier: str | None) -
 
 
 def _redeem(
-    client: Client, code: AuthorizationCode, now: datetime, targets: list[str]
+    client: Client,
+    code: AuthorizationCode,
+    now: datetime,
+    targets: list[str],
+    proof: dpop.Proof | None,
 ) -> dict[str, Any] | None:
     """Claim the code and store its tokens in one transaction; None if it was already claimed.
 
@@ -57,7 +62,9 @@ def _redeem(
     family_id = uuid.uuid4()
     grant = {"client": client, "user": code.user, "auth_time": code.auth_time}
     aud = resources.audience(client, targets)
-    access = issuance.issue(**grant, scope=code.scope.split(), now=now, audience=aud)
+    access = issuance.issue(
+        **grant, scope=code.scope.split(), now=now, audience=aud, jkt=binding.jkt(proof)
+    )
     with transaction.atomic():
         claimed = AuthorizationCode.objects.filter(pk=code.pk, used_at__isnull=True).update(
             used_at=now,
@@ -73,6 +80,7 @@ def _redeem(
             fields = {**grant, "scope": code.scope, "expires_at": expires_at}
             fields["resources"] = code.resources  # the grant's, however narrowed (RFC 8707 2.2)
             fields["session_id"] = code.session_id
+            fields["dpop_jkt"] = binding.refresh_token_jkt(client, proof)
             refresh = shared.add_to_family(family_id, access=access, now=now, **fields)
     issued = {"client": client, "user": code.user, "scopes": code.scope.split(), "jti": access.jti}
     issued["family_id"] = family_id if refresh else None
@@ -90,19 +98,27 @@ def _revoke_code_tokens(code: AuthorizationCode, now: datetime) -> None:
 
 
 def exchange_code(
-    client: Client, params: shared.Params, *, now: datetime | None = None
+    client: Client,
+    params: shared.Params,
+    *,
+    now: datetime | None = None,
+    proof: dpop.Proof | None = None,
 ) -> dict[str, Any]:
-    """Redeem an authorization code once (RFC 6749 4.1.3, RFC 7636 4.6); a replay revokes."""
+    """Redeem an authorization code once (RFC 6749 4.1.3, RFC 7636 4.6); a replay revokes.
+
+    A code asked for with ``dpop_jkt`` is redeemed only with a proof of that key (RFC 9449 10).
+    """
     now = now or timezone.now()
     code = _find_code(client, params)
     _check_pkce(client, code, params.get("code_verifier"))
+    binding.require_key(code.dpop_jkt, proof, what="authorization code")
     # Everything above is checked first: someone holding only the code cannot revoke anything.
     if code.used_at is None:
         if code.expires_at <= now:
             raise errors.InvalidGrant("The authorization code has expired.")
         shared.check_user(client, code.user)
         targets = resources.narrowed(client, params.get(resources.PARAMETER), code.resources)
-        if body := _redeem(client, code, now, targets):
+        if body := _redeem(client, code, now, targets, proof):
             return body
     _revoke_code_tokens(code, now)
     raise errors.InvalidGrant("The authorization code was already used.")

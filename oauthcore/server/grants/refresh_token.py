@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from oauthcore import errors, scopes, signals
 from oauthcore.conf import oauth_settings
+from oauthcore.jose import dpop
 from oauthcore.models import Client, RefreshToken
 from oauthcore.server import issuance, resources, revocation
-from oauthcore.server.grants import registry, shared
+from oauthcore.server.grants import binding, registry, shared
 
 
 def _is_idle(token: RefreshToken, now: datetime) -> bool:
@@ -44,7 +45,12 @@ def _find_refresh_token(client: Client, raw: str, now: datetime) -> RefreshToken
 
 
 def _rotate(
-    client: Client, token: RefreshToken, scope: list[str], now: datetime, targets: list[str]
+    client: Client,
+    token: RefreshToken,
+    scope: list[str],
+    now: datetime,
+    targets: list[str],
+    proof: dpop.Proof | None,
 ):
     """Mark ``token`` used and store its successor; None if another request used it first.
 
@@ -52,7 +58,7 @@ def _rotate(
     """
     grant = {"client": client, "user": token.user, "auth_time": token.auth_time}
     aud = resources.audience(client, targets)
-    access = issuance.issue(**grant, scope=scope, now=now, audience=aud)
+    access = issuance.issue(**grant, scope=scope, now=now, audience=aud, jkt=binding.jkt(proof))
     with transaction.atomic():
         live = RefreshToken.objects.live().filter(pk=token.pk)
         if not live.update(rotated_at=now):
@@ -61,6 +67,7 @@ def _rotate(
         fields = {**grant, "scope": token.scope, "expires_at": token.expires_at}
         fields["resources"] = token.resources  # RFC 8707 2.2: narrowing is per access token
         fields["session_id"] = token.session_id
+        fields["dpop_jkt"] = token.dpop_jkt or binding.refresh_token_jkt(client, proof)
         raw = shared.add_to_family(token.family_id, access=access, now=now, **fields)
     issued = {"client": client, "user": token.user, "scopes": scope, "jti": access.jti}
     issued["family_id"] = token.family_id
@@ -73,15 +80,23 @@ def _rotate(
 
 
 def refresh(
-    client: Client, params: shared.Params, *, now: datetime | None = None
+    client: Client,
+    params: shared.Params,
+    *,
+    now: datetime | None = None,
+    proof: dpop.Proof | None = None,
 ) -> dict[str, Any]:
-    """Rotate a refresh token and issue a new access token (RFC 6749 6, RFC 9700 4.14.2)."""
+    """Rotate a refresh token and issue a new access token (RFC 6749 6, RFC 9700 4.14.2).
+
+    A public client's refresh token bound to a DPoP key needs a proof of that key (RFC 9449 5).
+    """
     now = now or timezone.now()
     token = _find_refresh_token(client, shared.required(params, "refresh_token"), now)
+    binding.require_key(token.dpop_jkt, proof, what="refresh token")
     granted = [name for name in token.scope.split() if name in client.allowed_scopes]
     scope = scopes.narrow(scopes.parse(params.get("scope")), granted)
     targets = resources.narrowed(client, params.get(resources.PARAMETER), token.resources)
-    if body := _rotate(client, token, scope, now, targets):
+    if body := _rotate(client, token, scope, now, targets, proof):
         return body
     revocation.revoke_family(token.family_id, now=now)
     signals.refresh_token_reused.send(

@@ -28,7 +28,7 @@ def token_response(access: issuance.IssuedToken, refresh: str | None = None) -> 
     """Return the body of a successful token response (RFC 6749 5.1)."""
     body = {
         "access_token": access.value,
-        "token_type": "Bearer",
+        "token_type": access.token_type,
         "expires_in": access.expires_in,
         "scope": access.claims["scope"],
     }

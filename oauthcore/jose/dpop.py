@@ -1,0 +1,310 @@
+"""DPoP proofs (RFC 9449): check one, name its key (RFC 7638), make and check server nonces.
+
+Shared by the token endpoint and the resource server, which must not import each other.
+``check()`` runs every check of RFC 9449 4.3 and returns the proof's key thumbprint; what a
+proof is for (binding a token, matching a token's ``cnf``) is the caller's question.
+
+The ``jti`` of each accepted proof is remembered in Django's default cache (``cache.add``), so a
+proof is accepted once by all the processes sharing that cache. A cache that cannot answer
+refuses the proof: never accepted twice. Nonces are stateless (RFC 9449 8, 9): an HMAC of a
+time window under a key derived from ``SECRET_KEY``, so every process accepts any process's.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.core.cache import cache
+
+from oauthcore import errors
+from oauthcore.conf import oauth_settings
+from oauthcore.jose import keys
+
+logger = logging.getLogger("oauthcore")
+
+HEADER = "HTTP_DPOP"  # the DPoP request header, as Django names it
+NONCE_HEADER = "DPoP-Nonce"
+PROOF_TYPE = "dpop+jwt"
+# The asymmetric algorithms a proof may use and the key types that go with them (RFC 7518 3).
+# HS* and "none" are never accepted, whatever DPOP_SIGNING_ALGORITHMS says (RFC 9449 4.3).
+KEY_TYPES = {
+    **{alg: {("RSA", None)} for alg in ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")},
+    "ES256": {("EC", "P-256")},
+    "ES384": {("EC", "P-384")},
+    "ES512": {("EC", "P-521")},
+    "EdDSA": {("OKP", "Ed25519"), ("OKP", "Ed448")},
+}
+PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+COMPACT_JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
+MAX_JTI_LENGTH = 256
+DEFAULT_PORTS = {"http": 80, "https": 443}
+KEY_CACHE_SIZE = 1024
+MIN_RSA_BITS = 2048  # RFC 7518 3.3, 3.5
+
+
+@dataclass(frozen=True)
+class Proof:
+    """A checked DPoP proof: the thumbprint of its key (``jkt``) and its claims."""
+
+    jkt: str
+    claims: dict[str, Any]
+
+
+def algorithms() -> list[str]:
+    """Return the proof algorithms accepted: the configured ones that are asymmetric (5.1)."""
+    return [alg for alg in oauth_settings.DPOP_SIGNING_ALGORITHMS if alg in KEY_TYPES]
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+def access_token_hash(token: str) -> str:
+    """Return the ``ath`` of an access token: base64url(SHA-256(ASCII)) (RFC 9449 4.2)."""
+    return b64(hashlib.sha256(token.encode("ascii")).digest())
+
+
+def header_value(meta: dict[str, Any]) -> str | None:
+    """Return the one ``DPoP`` header of a request's META, None without one (RFC 9449 4.3 1)."""
+    value = meta.get(HEADER)
+    if value is None:
+        return None
+    if "," in value:  # a JWS has no comma: the server joined two headers
+        raise errors.InvalidDPoPProof("Send exactly one DPoP header.")
+    return value.strip()
+
+
+# --- the header: typ, alg, jwk -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _ProofKey:
+    algorithm: str
+    public_key: Any
+    jkt: str
+
+
+_keys: dict[tuple[str, tuple[str, ...]], _ProofKey] = {}
+
+
+def _read_key(header: Any, accepted: Collection[str]) -> _ProofKey:
+    """Check a proof's JOSE header and return its key (RFC 9449 4.2, 4.3 4-7)."""
+    if not isinstance(header, dict) or "crit" in header:
+        raise errors.InvalidDPoPProof("The DPoP proof header is malformed.")
+    typ = header.get("typ")
+    if not isinstance(typ, str) or typ.lower() != PROOF_TYPE:
+        raise errors.InvalidDPoPProof("The DPoP proof's typ must be dpop+jwt.")
+    alg = header.get("alg")
+    if alg not in accepted:
+        raise errors.InvalidDPoPProof("The DPoP proof's alg is not supported.")
+    jwk = header.get("jwk")
+    if not isinstance(jwk, dict):
+        raise errors.InvalidDPoPProof("The DPoP proof has no jwk.")
+    if PRIVATE_MEMBERS & set(jwk):
+        raise errors.InvalidDPoPProof("The DPoP proof's jwk must be a public key.")
+    if (jwk.get("kty"), jwk.get("crv")) not in KEY_TYPES[alg]:
+        raise errors.InvalidDPoPProof("The DPoP proof's jwk does not fit its alg.")
+    try:
+        public_key = jwt.PyJWK(jwk, algorithm=alg).key
+        jkt = keys.thumbprint(jwk)
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError) as e:
+        raise errors.InvalidDPoPProof("The DPoP proof's jwk is not a valid key.") from e
+    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MIN_RSA_BITS:
+        raise errors.InvalidDPoPProof("The DPoP proof's RSA key is shorter than 2048 bits.")
+    return _ProofKey(algorithm=alg, public_key=public_key, jkt=jkt)
+
+
+def _key_of(segment: str, accepted: tuple[str, ...]) -> _ProofKey:
+    """Return the key of a proof header segment; a client's segment repeats, so it is cached."""
+    found = _keys.get((segment, accepted))
+    if found is not None:
+        return found
+    try:
+        header = json.loads(_unb64(segment))
+    except (ValueError, RecursionError) as e:
+        raise errors.InvalidDPoPProof("The DPoP proof is malformed.") from e
+    found = _read_key(header, accepted)
+    if len(_keys) >= KEY_CACHE_SIZE:
+        _keys.clear()
+    _keys[(segment, accepted)] = found
+    return found
+
+
+# --- the claims: htm, htu, iat, ath, nonce, jti --------------------------------------------
+
+
+@lru_cache(maxsize=1024)  # a client's htu and the endpoints' URLs repeat
+def normalized_url(url: str) -> str | None:
+    """Return ``url`` without query and fragment, scheme and host lowercased, default port
+    dropped (RFC 9449 4.3 9, RFC 3986 6.2.2-6.2.3); None if it is not an http(s) URL."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme, host = parts.scheme.lower(), parts.hostname
+    if scheme not in DEFAULT_PORTS or not host or parts.username is not None:
+        return None
+    host = f"[{host}]" if ":" in host else host
+    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{parts.path or '/'}"
+
+
+def _is_time(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_request(claims: dict[str, Any], method: str, urls: Collection[str]) -> None:
+    """Check ``htm`` and ``htu`` against the request (RFC 9449 4.3 8-9)."""
+    if claims.get("htm") != method:
+        raise errors.InvalidDPoPProof("The DPoP proof's htm is not the request's method.")
+    htu = claims.get("htu")
+    expected = {normalized_url(url) for url in urls}
+    if not isinstance(htu, str) or normalized_url(htu) not in expected - {None}:
+        raise errors.InvalidDPoPProof("The DPoP proof's htu is not the request's URL.")
+
+
+def _check_time(claims: dict[str, Any], now: float) -> None:
+    """Check that ``iat`` is recent: at most DPOP_PROOF_MAX_AGE old (RFC 9449 4.3 11, 11.1)."""
+    iat = claims.get("iat")
+    skew = oauth_settings.CLOCK_SKEW.total_seconds()
+    if not _is_time(iat):
+        raise errors.InvalidDPoPProof("The DPoP proof has no valid iat.")
+    if iat > now + skew or iat < now - skew - oauth_settings.DPOP_PROOF_MAX_AGE.total_seconds():
+        raise errors.InvalidDPoPProof("The DPoP proof's iat is too old or in the future.")
+
+
+def _check_ath(claims: dict[str, Any], access_token: str | None) -> None:
+    """Check ``ath`` against the access token presented with the proof (RFC 9449 4.3 12, 7)."""
+    if access_token is None:
+        return
+    ath = claims.get("ath")
+    if not isinstance(ath, str) or not hmac.compare_digest(ath, access_token_hash(access_token)):
+        raise errors.InvalidDPoPProof("The DPoP proof's ath is not the access token's hash.")
+
+
+def _check_jti(jti: Any, jkt: str) -> None:
+    """Accept a proof's ``jti`` once in the shared cache (RFC 9449 11.1); refuse if it cannot tell."""
+    if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI_LENGTH:
+        raise errors.InvalidDPoPProof("The DPoP proof has no valid jti.")
+    name = "oauthcore:dpop:jti:" + b64(hashlib.sha256(f"{jkt}.{jti}".encode()).digest())
+    timeout = oauth_settings.DPOP_PROOF_MAX_AGE + 2 * oauth_settings.CLOCK_SKEW
+    try:
+        fresh = cache.add(name, 1, timeout=math.ceil(timeout.total_seconds()))
+    except Exception as e:  # any cache backend error: refuse, never accept twice
+        logger.exception("The cache could not record a DPoP proof's jti.")
+        raise errors.InvalidDPoPProof("The DPoP proof cannot be checked now; retry.") from e
+    if not fresh:
+        raise errors.InvalidDPoPProof("The DPoP proof was already used.")
+
+
+# --- nonces (RFC 9449 8, 9) ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _nonce_key(secret: str) -> bytes:
+    info = b"oauthcore DPoP nonce"
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret.encode())
+
+
+def _nonce_for(window: int) -> str:
+    key = _nonce_key(settings.SECRET_KEY)
+    return b64(hmac.new(key, str(window).encode(), hashlib.sha256).digest()[:18])
+
+
+def _window(now: float) -> int:
+    return int(now // max(oauth_settings.DPOP_NONCE_LIFETIME.total_seconds(), 1))
+
+
+def new_nonce(*, now: float | None = None) -> str:
+    """Return the current nonce: valid for DPOP_NONCE_LIFETIME at least, twice that at most."""
+    return _nonce_for(_window(time.time() if now is None else now))
+
+
+def is_valid_nonce(value: Any, *, now: float | None = None) -> bool:
+    """Tell whether ``value`` is a nonce this server (any of its processes) issued lately."""
+    if not isinstance(value, str):
+        return False
+    window = _window(time.time() if now is None else now)
+    return any(hmac.compare_digest(value, _nonce_for(w)) for w in (window, window - 1))
+
+
+def _check_nonce(claims: dict[str, Any], now: float) -> None:
+    if not is_valid_nonce(claims.get("nonce"), now=now):
+        nonce = new_nonce(now=now)
+        raise errors.UseDPoPNonce(
+            "Sign the DPoP proof with the nonce given.", headers={NONCE_HEADER: nonce}
+        )
+
+
+# --- the whole check -----------------------------------------------------------------------
+
+
+def _verified_claims(raw: str, accepted: tuple[str, ...]) -> tuple[_ProofKey, dict[str, Any]]:
+    """Check a proof's form, header and signature (RFC 9449 4.3 2-7); return its key and claims."""
+    if len(raw) > oauth_settings.MAX_TOKEN_LENGTH:
+        raise errors.InvalidDPoPProof("The DPoP proof is too long.")
+    match = COMPACT_JWS.fullmatch(raw)
+    if match is None:
+        raise errors.InvalidDPoPProof("The DPoP proof is not a signed JWT.")
+    head, body, tail = match.groups()
+    key = _key_of(head, accepted)
+    try:
+        signature, claims = _unb64(tail), json.loads(_unb64(body))
+        valid = jwt.get_algorithm_by_name(key.algorithm).verify(
+            f"{head}.{body}".encode(), key.public_key, signature
+        )
+    except (ValueError, TypeError, RecursionError, jwt.PyJWTError) as e:
+        raise errors.InvalidDPoPProof("The DPoP proof is malformed.") from e
+    if not valid:
+        raise errors.InvalidDPoPProof("The DPoP proof's signature is invalid.")
+    if not isinstance(claims, dict):
+        raise errors.InvalidDPoPProof("The DPoP proof is malformed.")
+    return key, claims
+
+
+def check(
+    raw: str,
+    *,
+    method: str,
+    urls: Collection[str],
+    access_token: str | None = None,
+    nonce_required: bool = False,
+    now: float | None = None,
+) -> Proof:
+    """Check a DPoP proof for a request (RFC 9449 4.3) and return it, else ``InvalidDPoPProof``.
+
+    ``urls``: the accepted request URLs (htu is compared without query and fragment);
+    ``access_token``: the token presented with the proof, whose hash ``ath`` must be;
+    ``nonce_required``: a fresh server nonce must be in the proof, else ``UseDPoPNonce``.
+    """
+    now = time.time() if now is None else now
+    key, claims = _verified_claims(raw, tuple(algorithms()))
+    _check_request(claims, method, urls)
+    _check_time(claims, now)
+    _check_ath(claims, access_token)
+    if nonce_required:
+        _check_nonce(claims, now)
+    _check_jti(claims.get("jti"), key.jkt)
+    return Proof(jkt=key.jkt, claims=claims)
