@@ -30,6 +30,8 @@ PAR_ERRORS = {
     "unsupported_response_type",
     "invalid_scope",
     "invalid_target",
+    "invalid_request_object",  # a request object pushed by value (RFC 9126 2.3, RFC 9101 6.2)
+    "invalid_dpop_proof",  # a DPoP proof sent to the PAR endpoint (RFC 9449 10.1)
 }
 STATUS = {"invalid_client": HTTPStatus.UNAUTHORIZED}
 PAR_NAMES = [*AUTHORIZE_NAMES, "client_secret", "resource"]
