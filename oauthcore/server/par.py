@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from oauthcore import errors
+from oauthcore.jose import dpop
 from oauthcore.models import Client
 from oauthcore.server import authorization
 from oauthcore.server.authorization import pushed as pushed_requests
 from oauthcore.server.authorization import request_objects
 from oauthcore.server.authorization.params import Params
+from oauthcore.server.grants import binding
 
 # Parameters of client authentication (RFC 6749 2.3.1, RFC 7523 2.2), not of the request.
 CREDENTIALS = frozenset({"client_secret", "client_assertion", "client_assertion_type"})
@@ -37,9 +39,15 @@ def request_params(client: Client, form: dict[str, Any]) -> Params:
     return params
 
 
-def push(client: Client, form: dict[str, Any], *, request=None) -> dict[str, Any]:
-    """Validate and keep the request ``client`` pushed; return the 201 body (RFC 9126 2.2)."""
+def push(
+    client: Client, form: dict[str, Any], *, request=None, proof: dpop.Proof | None = None
+) -> dict[str, Any]:
+    """Validate and keep the request ``client`` pushed; return the 201 body (RFC 9126 2.2).
+
+    With a DPoP ``proof`` (RFC 9449 10.1), the code will be bound to its key.
+    """
     params = request_objects.expand(request_params(client, form), client)
+    binding.bind_pushed_request(params, proof)
     target = authorization.find_target(params, request=request)
     if target.client.pk != client.pk:
         raise errors.InvalidRequest("client_id does not match the authenticated client.")

@@ -5,6 +5,7 @@ from http import HTTPStatus
 from django.http import JsonResponse
 
 from oauthcore.server import client_auth, par
+from oauthcore.server.grants import binding
 from oauthcore.views.base import EndpointView
 
 
@@ -20,5 +21,6 @@ class PushedAuthorizationRequestView(EndpointView):
     def post(self, request):
         form = self.form(request)
         client = client_auth.authenticate(request, form)
-        body = par.push(client, form, request=request)
-        return JsonResponse(body, status=HTTPStatus.CREATED)
+        proof = binding.read_proof(request, "par")  # RFC 9449 10.1: binds the code to its key
+        body = par.push(client, form, request=request, proof=proof)
+        return binding.with_nonce(JsonResponse(body, status=HTTPStatus.CREATED))

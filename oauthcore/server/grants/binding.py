@@ -1,7 +1,8 @@
-"""DPoP at the token endpoint (RFC 9449 5, 8, 10): read the proof, check a grant's key binding.
+"""DPoP at the token and PAR endpoints (RFC 9449 5, 8, 10): read the proof, check a grant's
+key binding.
 
-The proof's ``htu`` may name the token endpoint as published in the metadata (the issuer's
-origin), or as this request reached Django: ``request.build_absolute_uri()``, which follows the
+The proof's ``htu`` may name the endpoint as published in the metadata (the issuer's origin),
+or as this request reached Django: ``request.build_absolute_uri()``, which follows the
 project's ``USE_X_FORWARDED_HOST`` and ``SECURE_PROXY_SSL_HEADER`` behind a proxy.
 """
 
@@ -19,26 +20,38 @@ from oauthcore.jose import dpop
 from oauthcore.models import Client
 
 
-def token_endpoint_urls(request) -> list[str]:
-    """Return the URLs a proof's ``htu`` may name for this token request."""
+def endpoint_urls(request, endpoint: str = "token") -> list[str]:
+    """Return the URLs a proof's ``htu`` may name for this request to ``endpoint`` (a URL name)."""
     urls = [request.build_absolute_uri(request.path)]
     parts = urlsplit(oauth_settings.ISSUER)
     with contextlib.suppress(NoReverseMatch):
-        urls.append(f"{parts.scheme}://{parts.netloc}{reverse('oauthcore:token')}")
+        urls.append(f"{parts.scheme}://{parts.netloc}{reverse(f'oauthcore:{endpoint}')}")
     return urls
 
 
-def read_proof(request) -> dpop.Proof | None:
-    """Return the checked DPoP proof of a token request, None without one (RFC 9449 4.3, 5)."""
+def read_proof(request, endpoint: str = "token") -> dpop.Proof | None:
+    """Return the checked DPoP proof of a request to the token (or PAR) endpoint, None without
+    one (RFC 9449 4.3, 5, 10.1)."""
     raw = dpop.header_value(request.META)
     if raw is None:
         return None
     return dpop.check(
         raw,
         method=request.method,
-        urls=token_endpoint_urls(request),
+        urls=endpoint_urls(request, endpoint),
         nonce_required=oauth_settings.DPOP_NONCES,
     )
+
+
+def bind_pushed_request(params: dict[str, list[str]], proof: dpop.Proof | None) -> None:
+    """Bind a pushed request's code to the key of the proof sent to the PAR endpoint (RFC 9449
+    10.1): its thumbprint becomes ``dpop_jkt``; a ``dpop_jkt`` sent too must name that key."""
+    if proof is None:
+        return
+    sent = params.get("dpop_jkt")
+    if sent is not None and sent != [proof.jkt]:
+        raise errors.InvalidDPoPProof("dpop_jkt does not match the key of the DPoP proof.")
+    params["dpop_jkt"] = [proof.jkt]
 
 
 def with_nonce(response):
