@@ -2,9 +2,11 @@
 a client that does not rotate keeps its refresh token (FAPI 2.0 5.3.2.1 9); one that rotates
 keeps RFC 9700 4.14.2's reuse detection."""
 
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from django.utils import timezone
 
 from oauthcore.models import RefreshToken, RevokedAccessToken
 from tests import protocol
@@ -76,3 +78,19 @@ def test_turning_rotation_off_keeps_the_latest_token(client, client_factory, use
         assert "access_token" in body and "refresh_token" not in body
     assert protocol.refresh(client, app, raw).json()["error"] == "invalid_grant"  # reuse
     assert protocol.refresh(client, app, latest).json()["error"] == "invalid_grant"
+
+
+def test_the_idle_timeout_counts_from_the_last_use_of_a_kept_token(
+    client, steady_app, user, settings
+):
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "REFRESH_TOKEN_IDLE_TIMEOUT": timedelta(hours=1)}
+    raw = protocol.tokens_for(client, steady_app, user)["refresh_token"]
+    kept = RefreshToken.objects.live().get()
+    RefreshToken.objects.filter(pk=kept.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    assert protocol.refresh(client, steady_app, raw).json()["error"] == "invalid_grant"
+    RefreshToken.objects.filter(pk=kept.pk).update(
+        created_at=timezone.now() - timedelta(minutes=50)
+    )
+    assert protocol.refresh(client, steady_app, raw).status_code == HTTPStatus.OK  # used now
+    RefreshToken.objects.filter(pk=kept.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    assert protocol.refresh(client, steady_app, raw).status_code == HTTPStatus.OK  # idle < 1 h

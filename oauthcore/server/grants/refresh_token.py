@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from oauthcore import errors, scopes, signals
@@ -20,9 +21,18 @@ from oauthcore.server import issuance, resources, revocation
 from oauthcore.server.grants import binding, registry, shared
 
 
-def _is_idle(token: RefreshToken, now: datetime) -> bool:
+def _last_use(client: Client, token: RefreshToken) -> datetime:
+    """Return when ``token`` was issued or, if its client does not rotate, last used: the newest
+    member of its family records each use."""
+    if client.rotate_refresh_tokens:
+        return token.created_at
+    newest = RefreshToken.objects.family(token.family_id).aggregate(Max("created_at"))
+    return max(newest["created_at__max"] or token.created_at, token.created_at)
+
+
+def _is_idle(client: Client, token: RefreshToken, now: datetime) -> bool:
     idle = oauth_settings.REFRESH_TOKEN_IDLE_TIMEOUT
-    return idle is not None and token.created_at + idle <= now
+    return idle is not None and _last_use(client, token) + idle <= now
 
 
 def _find_refresh_token(client: Client, raw: str, now: datetime) -> RefreshToken:
@@ -38,7 +48,7 @@ def _find_refresh_token(client: Client, raw: str, now: datetime) -> RefreshToken
             Client, client=client, user=token.user, family_id=token.family_id
         )
         raise errors.InvalidGrant("The refresh token was already used.")
-    if token.expires_at <= now or _is_idle(token, now):
+    if token.expires_at <= now or _is_idle(client, token, now):
         raise errors.InvalidGrant("The refresh token has expired.")
     shared.check_user(client, token.user)
     return token
