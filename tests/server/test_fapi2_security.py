@@ -8,7 +8,7 @@ from http import HTTPStatus
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ed448
+from cryptography.hazmat.primitives.asymmetric import ed448, rsa
 from django.core.checks import run_checks
 from django.core.management import CommandError, call_command
 
@@ -144,6 +144,14 @@ def test_an_rs256_request_object_is_refused_a_ps256_one_accepted(client, setting
     response = _push_object(client, app, pair, "RS256")
     kit.assert_json_error(response, HTTPStatus.BAD_REQUEST, "invalid_request_object")
     assert _push_object(client, app, pair, "PS256").status_code == HTTPStatus.CREATED
+
+
+def test_an_rsa_key_under_2048_bits_is_refused(capsys, settings):
+    short = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    jwk = jwt.algorithms.RSAAlgorithm.to_jwk(short.public_key(), as_dict=True)
+    fapi_kit.enable(settings)  # 5.4.1 2 (RFC 7518 3.3 asks it of every RSA key)
+    with pytest.raises(CommandError, match="2048"):
+        _createclient(capsys, token_endpoint_auth_method="private_key_jwt", jwks={"keys": [jwk]})
 
 
 # Registration: createclient --metadata, dynamic registration and the admin share the validator
