@@ -101,6 +101,10 @@ OAUTHCORE = {
     "CLIENT_ID_METADATA_DOCUMENTS": env.bool(
         "OAUTHCORE_CLIENT_ID_METADATA_DOCUMENTS", default=False
     ),
+    # None, or "fapi2": the FAPI 2.0 Security Profile (docs/fapi.md); it needs an ES256, PS256
+    # or EdDSA signing key (OAUTHCORE_SIGNING_ALGORITHM).
+    "SECURITY_PROFILE": env("OAUTHCORE_SECURITY_PROFILE", default=None) or None,
+    "SIGNING_ALGORITHM": env("OAUTHCORE_SIGNING_ALGORITHM", default="RS256"),
     # RFC 9449 8: ask DPoP proofs at the token endpoint for a server nonce (docs/dpop.md).
     "DPOP_NONCES": env.bool("OAUTHCORE_DPOP_NONCES", default=False),
     # In development, clients chosen URLs may be plain http on this machine.

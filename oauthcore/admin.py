@@ -112,6 +112,7 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
                     "access_token_lifetime",
                     "refresh_token_lifetime",
                     "dpop_bound_access_tokens",
+                    "rotate_refresh_tokens",
                 ]
             },
         ),

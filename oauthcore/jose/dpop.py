@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.cache import cache
 
-from oauthcore import errors
+from oauthcore import errors, profiles
 from oauthcore.conf import oauth_settings
 from oauthcore.jose import keys
 
@@ -69,7 +69,8 @@ class Proof:
 
 def algorithms() -> list[str]:
     """Return the proof algorithms accepted: the configured ones that are asymmetric (5.1)."""
-    return [alg for alg in oauth_settings.DPOP_SIGNING_ALGORITHMS if alg in KEY_TYPES]
+    configured = oauth_settings.DPOP_SIGNING_ALGORITHMS
+    return profiles.active().narrow(alg for alg in configured if alg in KEY_TYPES)
 
 
 def b64(data: bytes) -> str:
@@ -105,7 +106,7 @@ class _ProofKey:
     jkt: str
 
 
-_keys: dict[tuple[str, tuple[str, ...]], _ProofKey] = {}
+_keys: dict[tuple[str, tuple[str, ...], str], _ProofKey] = {}
 
 
 def _read_key(header: Any, accepted: Collection[str]) -> _ProofKey:
@@ -123,7 +124,8 @@ def _read_key(header: Any, accepted: Collection[str]) -> _ProofKey:
         raise errors.InvalidDPoPProof("The DPoP proof has no jwk.")
     if PRIVATE_MEMBERS & set(jwk):
         raise errors.InvalidDPoPProof("The DPoP proof's jwk must be a public key.")
-    if (jwk.get("kty"), jwk.get("crv")) not in KEY_TYPES[alg]:
+    fits = (jwk.get("kty"), jwk.get("crv")) in KEY_TYPES[alg]
+    if not fits or not profiles.active().allows_key(jwk):
         raise errors.InvalidDPoPProof("The DPoP proof's jwk does not fit its alg.")
     try:
         public_key = jwt.PyJWK(jwk, algorithm=alg).key
@@ -137,7 +139,8 @@ def _read_key(header: Any, accepted: Collection[str]) -> _ProofKey:
 
 def _key_of(segment: str, accepted: tuple[str, ...]) -> _ProofKey:
     """Return the key of a proof header segment; a client's segment repeats, so it is cached."""
-    found = _keys.get((segment, accepted))
+    cached = (segment, accepted, profiles.active().name)  # what was accepted depends on both
+    found = _keys.get(cached)
     if found is not None:
         return found
     try:
@@ -147,7 +150,7 @@ def _key_of(segment: str, accepted: tuple[str, ...]) -> _ProofKey:
     found = _read_key(header, accepted)
     if len(_keys) >= KEY_CACHE_SIZE:
         _keys.clear()
-    _keys[(segment, accepted)] = found
+    _keys[cached] = found
     return found
 
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
-from oauthcore import adapter, client_address, scopes
+from oauthcore import adapter, client_address, profiles, scopes
 from oauthcore.conf import DEFAULTS, oauth_settings
 from oauthcore.hosts import is_loopback_host, is_secure_url
+from oauthcore.jose import keys
 from oauthcore.server import resources
 
 ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
@@ -174,13 +177,92 @@ def _proxy_errors() -> list:
     ]
 
 
+def _profile_errors() -> list:
+    """Check the settings against the security profile (oauthcore.E015, E016, E017)."""
+    name = oauth_settings.SECURITY_PROFILE
+    if name and (not isinstance(name, str) or name not in profiles.PROFILES):
+        return [
+            Error(
+                f"Unknown OAUTHCORE['SECURITY_PROFILE']: {name!r}.",
+                hint=f"Use None or one of {', '.join(profiles.PROFILES)} (docs/fapi.md).",
+                id="oauthcore.E015",
+            )
+        ]
+    profile = profiles.active()
+    return _profile_algorithm_errors(profile) + _profile_lifetime_errors(profile)
+
+
+def _configured_signing_algorithms() -> list[str]:
+    """Return the algorithms of the keys the settings make: SIGNING_ALGORITHM, HS256, SIGNING_KEYS."""
+    used = [oauth_settings.SIGNING_ALGORITHM]
+    if oauth_settings.HS256_SECRET:
+        used.append("HS256")
+    for spec in oauth_settings.SIGNING_KEYS:
+        with contextlib.suppress(KeyError, OSError, TypeError, ValueError):  # see E007
+            used.append(keys.from_setting(spec).algorithm)
+    return used
+
+
+def _profile_algorithm_errors(profile: profiles.Profile) -> list:
+    if profile.algorithms is None:
+        return []
+    allowed = ", ".join(sorted(profile.algorithms))
+    used = _configured_signing_algorithms()
+    found = []
+    if bad := sorted({alg for alg in used if alg not in profile.algorithms}):
+        found.append(
+            Error(
+                f"The security profile {profile.name} forbids the signing algorithm {', '.join(bad)}.",
+                hint=f"Set SIGNING_ALGORITHM (and each SIGNING_KEYS algorithm) to one of {allowed}, "
+                "then run `manage.py rotatekeys`.",
+                id="oauthcore.E016",
+            )
+        )
+    if not profile.narrow(oauth_settings.DPOP_SIGNING_ALGORITHMS):
+        found.append(
+            Error(
+                f"The security profile {profile.name} needs DPoP, but no algorithm of "
+                "DPOP_SIGNING_ALGORITHMS is allowed.",
+                hint=f"Add one of {allowed} to DPOP_SIGNING_ALGORITHMS.",
+                id="oauthcore.E016",
+            )
+        )
+    return found
+
+
+def _profile_lifetime_errors(profile: profiles.Profile) -> list:
+    found = []
+    longest = profile.max_code_lifetime
+    if longest is not None and longest < oauth_settings.AUTHORIZATION_CODE_LIFETIME:
+        found.append(f"AUTHORIZATION_CODE_LIFETIME is over {int(longest.total_seconds())} seconds")
+    par = profile.max_par_lifetime
+    if par is not None and par <= oauth_settings.PAR_LIFETIME:
+        found.append(f"PAR_LIFETIME is not under {int(par.total_seconds())} seconds")
+    if profile.clock_skew is not None:
+        low, high = profile.clock_skew
+        if not low <= oauth_settings.CLOCK_SKEW <= high:
+            found.append(
+                f"CLOCK_SKEW is not between {int(low.total_seconds())} and "
+                f"{int(high.total_seconds())} seconds"
+            )
+    return [
+        Error(
+            f"The security profile {profile.name} forbids this setting: {problem}.",
+            hint="See docs/fapi.md.",
+            id="oauthcore.E017",
+        )
+        for problem in found
+    ]
+
+
 @register(Tags.security, "oauthcore")
 def check_settings(app_configs=None, **kwargs) -> list:
     """Check the OAUTHCORE settings."""
     found = _settings_errors()
     if found:
         return found
-    return _issuer_errors() + _jwks_url_errors() + _key_errors() + _other_errors()
+    found = _issuer_errors() + _jwks_url_errors() + _key_errors() + _other_errors()
+    return found + _profile_errors()
 
 
 @register(Tags.compatibility, "oauthcore")
@@ -221,6 +303,26 @@ def check_cache(app_configs=None, **kwargs) -> list:
     return [Error(found, id="oauthcore.E011")] if found else []
 
 
+def _stored_key_errors(model) -> list:
+    """Name the published signing keys the security profile forbids (oauthcore.E016)."""
+    try:
+        profile = profiles.active()
+    except ImproperlyConfigured:  # an unknown profile: oauthcore.E015 says so
+        return []
+    if profile.algorithms is None:
+        return []
+    published = model.objects.published().exclude(algorithm__in=profile.algorithms)
+    return [
+        Error(
+            f"The security profile {profile.name} forbids the {row.algorithm} signing key {row.kid}.",
+            hint="Set SIGNING_ALGORITHM to one the profile allows, run `manage.py rotatekeys` "
+            "and wait until the old key's tokens expire (docs/fapi.md).",
+            id="oauthcore.E016",
+        )
+        for row in published
+    ]
+
+
 @register(Tags.database)
 def check_stored_configuration(app_configs=None, databases=None, **kwargs) -> list:
     """Check stored clients and keys (runs with ``check --database default`` and ``migrate``)."""
@@ -239,6 +341,7 @@ def check_stored_configuration(app_configs=None, databases=None, **kwargs) -> li
                         id="oauthcore.W001",
                     )
                 )
+        found += _stored_key_errors(SigningKey)
         no_key = not (oauth_settings.HS256_SECRET or oauth_settings.SIGNING_KEYS)
         if no_key and not settings.DEBUG and not SigningKey.objects.filter(state="active").exists():
             found.append(

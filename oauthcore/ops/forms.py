@@ -7,7 +7,7 @@ from datetime import timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from oauthcore import crypto, scopes
+from oauthcore import crypto, profiles, scopes
 from oauthcore.errors import InvalidClientMetadata
 from oauthcore.models import Client, SigningKey
 from oauthcore.server import client_metadata, registration, resources
@@ -125,6 +125,7 @@ class ClientForm(forms.ModelForm):
             "can_introspect",
             "require_pushed_authorization_requests",
             "dpop_bound_access_tokens",
+            "rotate_refresh_tokens",
             "is_active",
             "audience",
             "access_token_lifetime",
@@ -146,6 +147,10 @@ class ClientForm(forms.ModelForm):
         if self.instance.is_self_registered:  # Client.save() forces it off anyway
             self.fields["skip_consent"].disabled = True
             self.fields["skip_consent"].help_text = _("Never for a client that registered itself.")
+        if not self.instance.pk:  # a new client: the security profile's default (FAPI 2.0: off)
+            self.initial.setdefault(
+                "rotate_refresh_tokens", profiles.active().rotate_refresh_tokens
+            )
         if self.instance.pk:
             self.fields["client_id"].disabled = True
             self.fields["client_id"].help_text = ""

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.signals import setting_changed
 
 from oauthcore import fetch
@@ -39,6 +40,7 @@ KEY_TYPES = {
     "EdDSA": {("OKP", "Ed25519")},
 }
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+MIN_RSA_BITS = 2048
 MAX_REMEMBERED = 1000
 ACCEPT = "application/jwk-set+json, application/json"
 
@@ -71,7 +73,8 @@ def check_jwk(jwk: Any) -> None:
         raise InvalidClientMetadata("jwks must hold public keys only, no private key material.")
     if parse_key(jwk) is None:
         raise InvalidClientMetadata(
-            "Each key of jwks must be an RSA, EC P-256 or Ed25519 public signing key."
+            "Each key of jwks must be an RSA (2048 bits at least), EC P-256 or Ed25519 public "
+            "signing key."
         )
 
 
@@ -110,6 +113,8 @@ def parse_key(jwk: Any) -> ClientKey | None:
         public_key = jwt.PyJWK(jwk, algorithm=next(iter(sorted(algorithms)))).key
     except (jwt.PyJWTError, ValueError, TypeError, KeyError):
         return None
+    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MIN_RSA_BITS:
+        return None  # RFC 7518 3.3, FAPI 2.0 5.4.1 2
     return ClientKey(jwk.get("kid"), frozenset(algorithms), public_key)
 
 

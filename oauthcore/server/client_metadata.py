@@ -49,6 +49,7 @@ class Metadata:
     application_type: str = "web"
     require_pushed_authorization_requests: bool = False  # RFC 9126 6
     dpop_bound_access_tokens: bool = False  # RFC 9449 5.2
+    rotate_refresh_tokens: bool | None = None  # oauthcore's member; None: the profile's default
     kept: dict[str, Any] = field(default_factory=dict)  # jwks, jwks_uri, client_uri, contacts...
 
     @property
@@ -162,6 +163,10 @@ def parse(document: Any) -> Metadata:
             raise InvalidClientMetadata("application_type must be web or native.")
     if "require_pushed_authorization_requests" in document:
         values.require_pushed_authorization_requests = _pushed_required(document)
+    if "rotate_refresh_tokens" in document:  # oauthcore's member (docs/fapi.md): a boolean
+        if not isinstance(document["rotate_refresh_tokens"], bool):
+            raise InvalidClientMetadata("rotate_refresh_tokens must be true or false.")
+        values.rotate_refresh_tokens = document["rotate_refresh_tokens"]
     return values
 
 

@@ -171,6 +171,8 @@ def information(
         body["require_pushed_authorization_requests"] = True
     if client.dpop_bound_access_tokens:  # RFC 9449 5.2
         body["dpop_bound_access_tokens"] = True
+    if not client.rotate_refresh_tokens:  # oauthcore's member (docs/fapi.md)
+        body["rotate_refresh_tokens"] = False
     if not client.is_public:
         body["client_secret_expires_at"] = 0  # never expires (RFC 7591 3.2.1)
     if secret is not None:

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from django.urls import NoReverseMatch, reverse
 
+from oauthcore import profiles
 from oauthcore.conf import oauth_settings
 from oauthcore.jose import dpop, keyring
 from oauthcore.server import client_auth, grants
@@ -34,7 +35,7 @@ def signing_algorithms() -> list[str]:
     found = [key.algorithm for key in ring.by_kid.values()]
     if ring.signing:
         found.insert(0, ring.signing.algorithm)
-    return list(dict.fromkeys(found))
+    return profiles.active().narrow(dict.fromkeys(found))
 
 
 def openid_metadata() -> dict:
@@ -102,6 +103,7 @@ def document() -> dict:
     if "pushed_authorization_request_endpoint" in urls:  # RFC 9126 5: server-wide only
         document["require_pushed_authorization_requests"] = bool(
             oauth_settings.REQUIRE_PUSHED_AUTHORIZATION_REQUESTS
+            or profiles.active().pushed_authorization_requests
         )
     if "revocation_endpoint" in urls:  # public clients revoke their own tokens (RFC 7009 2.1)
         document["revocation_endpoint_auth_methods_supported"] = client_auth.supported()

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ValidationError
 
-from oauthcore import crypto, errors, scopes, signals
+from oauthcore import crypto, errors, profiles, scopes, signals
 from oauthcore.errors import InvalidClientMetadata, InvalidRedirectUri
 from oauthcore.hosts import is_loopback_host
 from oauthcore.models import Client
@@ -123,7 +123,22 @@ def validate_auth_method(client_type: str, method: str = "") -> str:
         raise InvalidClientMetadata(
             "A public client authenticates with none; a confidential client never does."
         ) from e
-    return client.token_endpoint_auth_method
+    return _check_profile(client_type, client.token_endpoint_auth_method)
+
+
+def _check_profile(client_type: str, method: str) -> str:
+    """Refuse what the security profile forbids: public clients, other methods (FAPI 2.0 5.3.2.1)."""
+    profile = profiles.active()
+    if profile.confidential_clients_only and client_type == Client.ClientType.PUBLIC:
+        raise InvalidClientMetadata(
+            f"The security profile {profile.name} admits confidential clients only."
+        )
+    if not profile.allows_auth_method(method):
+        raise InvalidClientMetadata(
+            f"token_endpoint_auth_method {method} is not allowed by the security profile "
+            f"{profile.name} (choose from {', '.join(client_auth.supported())})."
+        )
+    return method
 
 
 def _validate_response_types(response_types: list[str], grant_types: list[str]) -> None:
@@ -227,6 +242,7 @@ def from_metadata(values: client_metadata.Metadata) -> dict[str, Any]:
         "dpop_bound_access_tokens": values.dpop_bound_access_tokens,
         "metadata": values.kept,
         "require_pushed_authorization_requests": values.require_pushed_authorization_requests,
+        "rotate_refresh_tokens": values.rotate_refresh_tokens,
     }
 
 
@@ -267,6 +283,10 @@ def replace(client: Client, *, name: str, public: bool = False, **fields: Any) -
         ]
     if "dpop_bound_access_tokens" in fields:  # RFC 9449 5.2: token requests need a proof
         client.dpop_bound_access_tokens = bool(fields["dpop_bound_access_tokens"])
+    if fields.get("rotate_refresh_tokens") is not None:  # FAPI 2.0 5.3.2.1 9
+        client.rotate_refresh_tokens = bool(fields["rotate_refresh_tokens"])
+    elif client.pk is None:  # a new client: the security profile's default
+        client.rotate_refresh_tokens = profiles.active().rotate_refresh_tokens
     metadata = fields.get("metadata")
     if metadata is not None:
         client.metadata = {**metadata, "application_type": application_type or "web"}
@@ -334,10 +354,12 @@ def create_client(
     origin: str = Client.Origin.STAFF,
     require_pushed_authorization_requests: bool = False,
     dpop_bound_access_tokens: bool = False,
+    rotate_refresh_tokens: bool | None = None,
 ) -> tuple[Client, str | None]:
     """Validate and store a new client; return it with its secret (None for a public client).
 
     ``token_endpoint_auth_method`` empty: ``none`` if public, else ``client_secret_basic``.
+    ``rotate_refresh_tokens`` None: the security profile's default (on without a profile).
     ``metadata`` (RFC 7591 members kept to be returned) comes from ``from_metadata``; a client of
     another ``origin`` than staff registered itself and is never pre-trusted.
     """
@@ -357,6 +379,7 @@ def create_client(
         metadata=metadata,
         require_pushed_authorization_requests=require_pushed_authorization_requests,
         dpop_bound_access_tokens=dpop_bound_access_tokens,
+        rotate_refresh_tokens=rotate_refresh_tokens,
     )
     if Client.objects.filter(client_id=client.client_id).exists():
         raise InvalidClientMetadata(f"A client with client_id {client.client_id!r} already exists.")

@@ -17,6 +17,8 @@ def test_the_checks_run_in_their_documented_order():
     names = [step.check.__name__ for step in authorization.STEPS]
     assert names == [
         "check_no_request_uri",
+        "check_confidential",
+        "check_redirect_uri_pushed",
         "check_grant_type",
         "check_pushed",
         "check_no_repeats",

@@ -120,6 +120,8 @@ class Command(BaseCommand):
         }
         if client.dpop_bound_access_tokens:  # RFC 9449 5.2
             data["dpop_bound_access_tokens"] = True
+        if not client.rotate_refresh_tokens:  # oauthcore's member (docs/fapi.md)
+            data["rotate_refresh_tokens"] = False
         if options["json"]:
             self.stdout.write(json.dumps(data))
             return

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from oauthcore import errors, scopes
+from oauthcore import errors, profiles, scopes
 from oauthcore.conf import oauth_settings
 from oauthcore.models import Client
 from oauthcore.server import pkce, resources
@@ -46,6 +46,14 @@ class Context:
     resources: list[str] = field(default_factory=list)
     pushed: bool = False  # its parameters came from the PAR endpoint (RFC 9126 4)
     dpop_jkt: str = ""
+
+
+def check_confidential(context: Context) -> None:
+    """Refuse a public client when the security profile admits confidential ones only."""
+    if context.client.is_public and profiles.active().confidential_clients_only:
+        raise errors.UnauthorizedClient(
+            "The security profile admits confidential clients only (FAPI 2.0 5.3.2.1)."
+        )
 
 
 def check_grant_type(context: Context) -> None:
@@ -90,7 +98,8 @@ def check_code_challenge(context: Context) -> None:
     if challenge is None:
         if method is not None:
             raise errors.InvalidRequest("code_challenge_method was sent without code_challenge.")
-        if context.client.is_public or oauth_settings.PKCE_REQUIRED:
+        required = oauth_settings.PKCE_REQUIRED or profiles.active().pkce_required
+        if context.client.is_public or required:
             raise errors.InvalidRequest("code_challenge (PKCE, S256) is required.")
         return
     pkce.check_challenge(challenge, method or "plain")
@@ -136,6 +145,7 @@ def check_resource(context: Context) -> None:
 def check_pushed(context: Context) -> None:
     """Refuse a request not pushed when the server or the client requires PAR (RFC 9126 4, 5, 6)."""
     required = oauth_settings.REQUIRE_PUSHED_AUTHORIZATION_REQUESTS
+    required = required or profiles.active().pushed_authorization_requests
     if not context.pushed and (required or context.client.require_pushed_authorization_requests):
         raise errors.InvalidRequest("Push this authorization request first (PAR, RFC 9126).")
 
@@ -144,6 +154,12 @@ def check_no_request_uri(context: Context) -> None:
     """Refuse ``request_uri`` in a pushed request (RFC 9126 2.1)."""
     if "request_uri" in context.params:
         raise errors.InvalidRequest("request_uri cannot be pushed (RFC 9126 2.1).")
+
+
+def check_redirect_uri_pushed(context: Context) -> None:
+    """Require ``redirect_uri`` in a pushed request when the profile says so (FAPI 2.0 5.3.2.2)."""
+    if profiles.active().redirect_uri_pushed and "redirect_uri" not in context.params:
+        raise errors.InvalidRequest("redirect_uri is required in a pushed request.")
 
 
 def check_dpop_jkt(context: Context) -> None:
@@ -168,6 +184,8 @@ FRONT = frozenset({AUTHORIZE, PAR})  # requests that ask for a code
 EVERY = frozenset({AUTHORIZE, PAR, DEVICE})
 STEPS: list[Step] = [
     Step(check_no_request_uri, frozenset({PAR})),
+    Step(check_confidential, FRONT),
+    Step(check_redirect_uri_pushed, frozenset({PAR})),
     Step(check_grant_type, FRONT),
     Step(check_pushed, frozenset({AUTHORIZE})),
     Step(check_no_repeats, EVERY),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from oauthcore import errors
+from oauthcore import errors, profiles
 from oauthcore.conf import oauth_settings
 from oauthcore.models import Client
 from oauthcore.server import client_keys
@@ -31,7 +31,7 @@ TYPES = frozenset({"jwt", "oauth-authz-req+jwt"})  # RFC 9101 10.8: never anothe
 def algorithms() -> list[str]:
     """Return the algorithms a request object may be signed with (asymmetric only)."""
     allowed = oauth_settings.REQUEST_OBJECT_SIGNING_ALGORITHMS
-    return [alg for alg in allowed if alg in client_keys.KEY_TYPES]
+    return profiles.active().narrow(alg for alg in allowed if alg in client_keys.KEY_TYPES)
 
 
 def metadata() -> dict[str, Any]:

@@ -13,7 +13,7 @@ wrong method.
 
 from __future__ import annotations
 
-from oauthcore import crypto, errors, generation
+from oauthcore import crypto, errors, generation, profiles
 from oauthcore.models import Client
 from oauthcore.server.client_auth.assertions import claimed_client_id, signing_algorithms
 from oauthcore.server.client_auth.clients import add_renewer, connect, find, forget
@@ -62,6 +62,8 @@ def verify(client: Client | None, presented: Presented) -> Client:
         raise failure(basic=presented.basic)
     entry = METHODS.get(client.token_endpoint_auth_method)
     if entry is None or presented.method not in entry.accepts:
+        raise failure(basic=presented.basic)
+    if not profiles.active().allows_auth_method(entry.name):  # e.g. FAPI 2.0: private_key_jwt
         raise failure(basic=presented.basic)
     stored = client.secret_hash, client.previous_secret_hash
     if not entry.verify(client, presented.credential):

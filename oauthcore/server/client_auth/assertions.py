@@ -25,7 +25,7 @@ import jwt
 from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 
-from oauthcore import crypto, errors
+from oauthcore import crypto, errors, profiles
 from oauthcore.conf import oauth_settings
 from oauthcore.models import Client
 from oauthcore.server import client_keys
@@ -47,7 +47,8 @@ MAX_JTI_LENGTH = 255
 def signing_algorithms() -> list[str]:
     """Return the algorithms an assertion may use (``token_endpoint_auth_signing_alg_values_supported``)."""
     known = HMAC_ALGORITHMS | set(client_keys.KEY_TYPES)
-    return [alg for alg in oauth_settings.CLIENT_ASSERTION_SIGNING_ALGORITHMS if alg in known]
+    configured = oauth_settings.CLIENT_ASSERTION_SIGNING_ALGORITHMS
+    return profiles.active().narrow(alg for alg in configured if alg in known)
 
 
 def uses(request, params: dict[str, Any]) -> bool:
@@ -79,7 +80,10 @@ def read(request, params: dict[str, Any]) -> tuple[str | None, str]:
 def audiences() -> list[str]:
     """Return the values an assertion's ``aud`` may hold to name this server."""
     issuer = oauth_settings.ISSUER
-    if oauth_settings.CLIENT_ASSERTION_STRICT_AUDIENCE:
+    if (
+        oauth_settings.CLIENT_ASSERTION_STRICT_AUDIENCE
+        or profiles.active().strict_assertion_audience
+    ):
         return [issuer]
     parts = urlsplit(issuer)
     found = [issuer]
@@ -103,6 +107,8 @@ def _check_claims(client: Client, claims: dict[str, Any], now: float) -> None:
     """Check what PyJWT does not: who issued it, its lifetime, its jti (RFC 7523 3)."""
     if claims.get("iss") != client.client_id or claims.get("sub") != client.client_id:
         raise client_keys.Refused("Its iss and sub must both be the client_id.")
+    if profiles.active().strict_assertion_audience and claims.get("aud") != oauth_settings.ISSUER:
+        raise client_keys.Refused("Its aud must be the issuer, as a string (FAPI 2.0 5.3.2.1).")
     if "response_type" in claims:  # an authorization request (RFC 9101) posing as an assertion
         raise client_keys.Refused("It is a request object, not a client assertion.")
     jti = claims.get("jti")
@@ -147,11 +153,7 @@ def _accept(client: Client, decode) -> bool:
 
 def verify_private_key_jwt(client: Client, assertion: str | None) -> bool:
     """Tell whether ``assertion`` proves ``client`` with one of its registered keys."""
-    algorithms = [
-        alg
-        for alg in oauth_settings.CLIENT_ASSERTION_SIGNING_ALGORITHMS
-        if alg in client_keys.KEY_TYPES
-    ]
+    algorithms = [alg for alg in signing_algorithms() if alg in client_keys.KEY_TYPES]
     return bool(assertion) and _accept(
         client,
         lambda: client_keys.decode(
@@ -162,7 +164,7 @@ def verify_private_key_jwt(client: Client, assertion: str | None) -> bool:
 
 def _decode_hmac(client: Client, assertion: str) -> dict[str, Any]:
     alg = client_keys.header_of(assertion, types=TYPES).get("alg")
-    if alg not in HMAC_ALGORITHMS or alg not in oauth_settings.CLIENT_ASSERTION_SIGNING_ALGORITHMS:
+    if alg not in HMAC_ALGORITHMS or alg not in signing_algorithms():
         raise client_keys.Refused("Its alg must be HS256.")
     secret = crypto.decrypt_secret(client.secret_ciphertext)
     if not secret:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from oauthcore import errors
+from oauthcore import errors, profiles
 from oauthcore.conf import oauth_settings
 from oauthcore.models import Client
 from oauthcore.server.client_auth import assertions
@@ -165,8 +165,14 @@ METHODS: dict[str, Entry] = {
 
 
 def supported(*, authenticating: bool = False) -> list[str]:
-    """Return the methods of the table (RFC 8414 2); only those that prove the client if asked."""
-    return [name for name, entry in METHODS.items() if entry.authenticates or not authenticating]
+    """Return the methods of the table the security profile allows (RFC 8414 2); only those that
+    prove the client if asked."""
+    profile = profiles.active()
+    return [
+        name
+        for name, entry in METHODS.items()
+        if (entry.authenticates or not authenticating) and profile.allows_auth_method(name)
+    ]
 
 
 def present(request, params: Params) -> Presented:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from oauthcore import errors
+from oauthcore import errors, profiles
 from oauthcore.jose import dpop
 from oauthcore.models import Client
 from oauthcore.server.grants import shared
@@ -71,7 +71,8 @@ def run(
         raise errors.UnsupportedGrantType("This grant_type is not supported.")
     if not client.allows_grant(grant_type):
         raise errors.UnauthorizedClient("The client may not use this grant_type.")
-    if proof is None and getattr(client, "dpop_bound_access_tokens", False):
+    bound = getattr(client, "dpop_bound_access_tokens", False)
+    if proof is None and (bound or profiles.active().sender_constrained):
         raise errors.InvalidDPoPProof("This client must send a DPoP proof (RFC 9449).")
     if not _takes_proof[grant_type]:
         if proof is not None:
