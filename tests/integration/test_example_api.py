@@ -124,7 +124,8 @@ def test_a_client_token_has_no_profile(client):
 def test_every_endpoint_needs_a_token(client, method, url):
     response = getattr(client, method)(url)
     assert response.status_code == HTTPStatus.UNAUTHORIZED
-    assert response["WWW-Authenticate"] == (
-        'Bearer realm="http://testserver", '
-        'resource_metadata="http://testserver/.well-known/oauth-protected-resource/api/"'
+    metadata = 'resource_metadata="http://testserver/.well-known/oauth-protected-resource/api/"'
+    assert response["WWW-Authenticate"] == (  # RFC 6750 3 and RFC 9449 7.1, both schemes
+        f'Bearer realm="http://testserver", {metadata}, '
+        f'DPoP algs="ES256 EdDSA PS256 RS256", {metadata}'
     )
