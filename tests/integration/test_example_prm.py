@@ -64,7 +64,13 @@ def test_the_metadata_document(client):
 def test_every_401_names_the_metadata(client, method, url):
     response = getattr(client, method)(url)
     assert response.status_code == HTTPStatus.UNAUTHORIZED
-    assert params(response["WWW-Authenticate"]) == {"realm": ISSUER, "resource_metadata": METADATA}
+    challenge = response["WWW-Authenticate"]
+    assert params(challenge) == {
+        "realm": ISSUER,
+        "resource_metadata": METADATA,
+        "algs": "ES256 EdDSA PS256 RS256",  # the DPoP challenge beside Bearer (RFC 9449 7.1)
+    }
+    assert challenge.count(f'resource_metadata="{METADATA}"') == 2  # in both challenges
     bad = getattr(client, method)(url, HTTP_AUTHORIZATION="Bearer e30.e30.e30")
     assert bad.status_code == HTTPStatus.UNAUTHORIZED
     assert params(bad["WWW-Authenticate"])["error"] == "invalid_token"
