@@ -6,11 +6,11 @@ from http import HTTPStatus
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.core.cache.backends.locmem import LocMemCache
 
 from oauthcore.jose import keys
 from oauthcore.models import RefreshToken
 from tests.dpop_kit import TOKEN_URL, DPoPKey, claims, handmade, private_jwk
+from tests.factories import UNREACHABLE_REDIS
 from tests.protocol import basic_auth, post_token
 
 pytestmark = pytest.mark.django_db
@@ -155,11 +155,8 @@ def test_two_dpop_headers_are_refused(client, client_app):
     assert refused(send(client, client_app, key.proof() + ", " + key.proof()))
 
 
-def test_when_the_cache_cannot_answer_the_proof_is_refused(client, client_app, monkeypatch):
-    def broken(*args, **kwargs):
-        raise ConnectionError("cache down")
-
-    monkeypatch.setattr(LocMemCache, "add", broken)
+def test_when_the_cache_cannot_answer_the_proof_is_refused(client, client_app, settings):
+    settings.CACHES = UNREACHABLE_REDIS  # whatever cache the run uses: a real one that is down
     assert refused(send(client, client_app, DPoPKey().proof()))
 
 
