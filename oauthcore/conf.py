@@ -161,6 +161,21 @@ DEFAULTS: dict[str, Any] = {
     # --- Security profile ---
     # None, or "fapi2": the FAPI 2.0 Security Profile for every client (docs/fapi.md).
     "SECURITY_PROFILE": None,
+    # --- Device authorization grant (RFC 8628) ---
+    # How long a device code and its user code live (expires_in).
+    "DEVICE_CODE_LIFETIME": timedelta(minutes=10),
+    # The polling interval a device is given, in seconds; slow_down adds 5 each time.
+    "DEVICE_POLL_INTERVAL": 5,
+    # Wrong user codes one address (an IPv6 /64) may type in RATE_LIMIT_WINDOW before waiting.
+    "DEVICE_USER_CODE_FAILURES": 10,
+    # --- Token exchange (RFC 8693) ---
+    # Accept this server's ID tokens as subject tokens (besides its access tokens).
+    "TOKEN_EXCHANGE_ID_TOKENS": False,
+    # --- OpenID Connect Back-Channel Logout ---
+    # How long a logout token is valid, the timeout of one delivery, and the retries.
+    "BACKCHANNEL_LOGOUT_TOKEN_LIFETIME": timedelta(minutes=2),
+    "BACKCHANNEL_LOGOUT_TIMEOUT": timedelta(seconds=5),
+    "BACKCHANNEL_LOGOUT_RETRIES": 5,
 }
 
 

@@ -46,6 +46,11 @@ class Client(models.Model):
         AUTHORIZATION_CODE = "authorization_code", _("Authorization code")
         REFRESH_TOKEN = "refresh_token", _("Refresh token")
         CLIENT_CREDENTIALS = "client_credentials", _("Client credentials")
+        DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code", _("Device code (RFC 8628)")
+        TOKEN_EXCHANGE = (
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+            _("Token exchange (RFC 8693)"),
+        )
 
     class TokenEndpointAuthMethod(models.TextChoices):
         """How a client authenticates at the token endpoint (RFC 7591 2)."""
@@ -128,6 +133,23 @@ class Client(models.Model):
         default=True,
         help_text=_("Issue a new refresh token at each use (FAPI 2.0 discourages it)."),
     )
+    backchannel_logout_uri = models.URLField(
+        _("back-channel logout URI"),
+        max_length=2000,
+        blank=True,
+        help_text=_(
+            "Where a logout token is POSTed when a user signs out (OIDC Back-Channel Logout)."
+        ),
+    )
+    backchannel_logout_session_required = models.BooleanField(
+        _("back-channel logout needs sid"), default=False
+    )
+    # RFC 8693 policy: the audiences (resources) and scopes it may obtain by exchange; empty
+    # lists mean none (a client holding the grant still needs them named).
+    token_exchange_audiences = models.JSONField(
+        _("token exchange audiences"), default=list, blank=True
+    )
+    token_exchange_scopes = models.JSONField(_("token exchange scopes"), default=list, blank=True)
     allowed_resources = models.JSONField(
         _("allowed resources"),
         default=list,
@@ -447,6 +469,57 @@ class PushedAuthorizationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"pushed request of {self.client_id}"
+
+
+class DeviceAuthorization(models.Model):
+    """A device authorization request (RFC 8628 3.1-3.5), until its device code is redeemed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
+
+    device_code_hash = models.CharField(max_length=128, unique=True)
+    # The user code as people type it, normalized (no separator, upper case); unique while live.
+    user_code = models.CharField(max_length=32, db_index=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    scope = models.TextField(blank=True)
+    resources = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    interval = models.PositiveIntegerField(default=5)  # seconds between polls; grows on slow_down
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("device authorization")
+
+    def __str__(self) -> str:
+        return f"device authorization of {self.client_id}"
+
+
+class TokenExchange(models.Model):
+    """An access token issued by token exchange (RFC 8693), and the token it was exchanged from,
+    so that revoking the subject token's family revokes it too."""
+
+    issued_jti = models.CharField(max_length=64, unique=True)
+    issued_expires_at = models.DateTimeField(db_index=True)
+    subject_jti = models.CharField(max_length=64, db_index=True)
+    # The refresh-token family the subject token came from, when it came from one.
+    subject_family_id = models.UUIDField(null=True, blank=True, db_index=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("token exchange")
+
+    def __str__(self) -> str:
+        return f"exchange {self.subject_jti} -> {self.issued_jti}"
 
 
 class ConsentQuerySet(models.QuerySet):
