@@ -28,19 +28,43 @@ from oauthcore.models import (
     DeletedClient,
     RefreshToken,
     RevokedAccessToken,
+    TokenExchange,
 )
 from oauthcore.server import introspection
 
 logger = logging.getLogger(__name__)
 
 
+# How many exchanges deep (a token exchanged from an exchanged token...) revocation follows.
+MAX_EXCHANGE_DEPTH = 5
+
+
+def _exchanged_from(jtis: Iterable[str], now: datetime) -> dict[str, datetime]:
+    """Return the live tokens exchanged from ``jtis`` (RFC 8693), and from those, a few deep.
+
+    One query per level: a token exchanged from a revoked one is revoked with it.
+    """
+    found: dict[str, datetime] = {}
+    level = list(jtis)
+    for _ in range(MAX_EXCHANGE_DEPTH):
+        rows = TokenExchange.objects.filter(subject_jti__in=level, issued_expires_at__gt=now)
+        new = {j: exp for j, exp in rows.values_list("issued_jti", "issued_expires_at")}
+        level = [jti for jti in new if jti not in found]
+        found.update(new)
+        if not level:
+            break
+    return found
+
+
 def deny(entries: Iterable[tuple[str, datetime | None]], *, now: datetime | None = None) -> None:
-    """Deny-list access tokens given as (jti, expires_at) pairs until they expire."""
+    """Deny-list access tokens given as (jti, expires_at) pairs until they expire, and the tokens
+    exchanged from them (RFC 8693)."""
     now = now or timezone.now()
     live = {jti: exp for jti, exp in entries if jti and exp and exp > now}
     if not live:
         return
     with transaction.atomic():
+        live.update(_exchanged_from(live, now))
         value = generation.bump()
         rows = [
             RevokedAccessToken(jti=j, expires_at=exp, generation=value) for j, exp in live.items()
