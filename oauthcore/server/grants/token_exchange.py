@@ -191,6 +191,8 @@ def exchange(
     to that key (RFC 9449 5).
     """
     now = now or timezone.now()
+    if client.is_public:
+        raise errors.UnauthorizedClient("A public client cannot use token exchange.")
     requested_type = params.get("requested_token_type")
     if requested_type and requested_type != ACCESS_TOKEN_TYPE:
         raise errors.InvalidRequest("Only access tokens can be requested.")
