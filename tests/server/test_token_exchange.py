@@ -1,9 +1,12 @@
 """Token exchange (RFC 8693) happy paths: impersonation, delegation, narrowing, DPoP, metadata."""
 
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from oauthcore.models import RefreshToken, TokenExchange
 from tests.dpop_kit import TOKEN_URL, DPoPKey
@@ -117,3 +120,16 @@ def test_an_id_token_is_a_subject_only_when_enabled(client, settings, user):
 def test_the_metadata_lists_the_grant(client):
     metadata = client.get(reverse("oauthcore:oauth-authorization-server")).json()
     assert GRANT in metadata["grant_types_supported"]
+
+
+def test_cleartokens_deletes_expired_exchange_records(client, user_token, capsys):
+    exchange(client, service(), user_token["access_token"])
+    TokenExchange.objects.create(
+        issued_jti="old",
+        issued_expires_at=timezone.now() - timedelta(seconds=1),
+        subject_jti="older",
+        client=service(),
+    )
+    call_command("cleartokens")
+    assert "1 token exchanges" in capsys.readouterr().out
+    assert TokenExchange.objects.get().issued_jti != "old"
