@@ -72,12 +72,12 @@ def test_refresh_is_three_queries(client, client_app, tokens, django_assert_num_
     ("endpoint", "kind", "queries"),
     [
         # move the generation and read its value; the deny-list row; the user, to send
-        # token_revoked (the log and audit name it)
-        ("revoke", "access_token", 4),
+        # token_revoked (the log and audit name it); the tokens exchanged from it (RFC 8693)
+        ("revoke", "access_token", 5),
         # refresh token with client and user; UPDATE the family, and UPDATE again (a rotation
         # committing meanwhile may have added a member); its access tokens; the generation
-        # (two); the deny-list rows
-        ("revoke", "refresh_token", 7),
+        # (two); the tokens exchanged from them (RFC 8693); the deny-list rows
+        ("revoke", "refresh_token", 8),
         # the user, for ``username``
         ("introspect", "access_token", 1),
         # refresh token with client and user
