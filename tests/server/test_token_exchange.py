@@ -114,7 +114,7 @@ def test_an_id_token_is_a_subject_only_when_enabled(client, settings, user):
     assert response.status_code == HTTPStatus.OK, response.content
     assert claims_of(response.json()["access_token"])["sub"] == claims_of(id_token)["sub"]
     other = factories.ClientFactory(grant_types=[GRANT], token_exchange_audiences=[API])
-    assert_error(exchange(client, other, id_token, subject_type=ID_TOKEN), "invalid_grant")
+    assert_error(exchange(client, other, id_token, subject_type=ID_TOKEN), "invalid_request")
 
 
 def test_the_metadata_lists_the_grant(client):

@@ -33,8 +33,9 @@ ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token"
 AUDIENCE = "audience"
 
 
-def _invalid(what: str) -> errors.InvalidGrant:
-    return errors.InvalidGrant(f"The {what} is invalid, expired or revoked.")
+def _invalid(what: str) -> errors.InvalidRequest:
+    """RFC 8693 2.2.2: an invalid or unacceptable subject or actor token is ``invalid_request``."""
+    return errors.InvalidRequest(f"The {what} is invalid, expired or revoked.")
 
 
 def _access_token(raw: str, what: str) -> tuple[Client, access_tokens.AccessToken]:
@@ -78,7 +79,7 @@ def _subject(client: Client, params: shared.Params) -> tuple[dict[str, Any], Any
     if kind == ACCESS_TOKEN_TYPE:
         owner, token = _access_token(raw, "subject_token")
         if token.is_client_token:
-            raise errors.InvalidGrant("The subject_token must act for a user.")
+            raise errors.InvalidRequest("The subject_token must act for a user.")
         claims, owner_id = token.claims, token.client_id
     elif kind == ID_TOKEN_TYPE and oauth_settings.TOKEN_EXCHANGE_ID_TOKENS:
         claims, owner, owner_id = _id_token(client, raw), client, client.client_id
@@ -88,8 +89,11 @@ def _subject(client: Client, params: shared.Params) -> tuple[dict[str, Any], Any
         subject=claims["sub"], client=owner, client_id=owner_id
     )
     if not user:
-        raise errors.InvalidGrant("The subject_token's user is no longer active.")
-    shared.check_user(client, user)
+        raise errors.InvalidRequest("The subject_token's user is no longer active.")
+    try:
+        shared.check_user(client, user)
+    except errors.InvalidGrant as e:
+        raise errors.InvalidRequest("The subject_token's user may not use this client.") from e
     return claims, user
 
 
@@ -108,7 +112,7 @@ def _actor(client: Client, params: shared.Params) -> dict[str, Any] | None:
         raise errors.InvalidRequest("This actor_token_type is not supported.")
     _owner, token = _access_token(raw, "actor_token")
     if token.client_id != client.client_id:
-        raise errors.InvalidGrant("The actor_token was not issued to this client.")
+        raise errors.InvalidRequest("The actor_token was not issued to this client.")
     return token.claims
 
 
@@ -217,7 +221,7 @@ def exchange(
         not_after=_expiry(subject, actor),
     )
     if access.expires_at <= now:
-        raise errors.InvalidGrant("The subject_token has expired.")
+        raise errors.InvalidRequest("The subject_token has expired.")
     subject_jti = subject.get("jti", "") if kind == ACCESS_TOKEN_TYPE else ""
     TokenExchange.objects.create(
         issued_jti=access.jti,
