@@ -167,9 +167,23 @@ def revoke_user_client(user, client, *, now: datetime | None = None) -> list[str
     return list(consent.scopes) if consent else []
 
 
+def _deny_exchanged_from_client(client: Client, now: datetime) -> None:
+    """Deny-list the tokens other clients exchanged (RFC 8693) from ``client``'s refresh-token
+    families: ``client``'s own tokens are refused by its ``client_id``, those by their ``jti``."""
+    families = RefreshToken.objects.filter(client=client).values("family_id")
+    rows = TokenExchange.objects.filter(subject_family_id__in=families, issued_expires_at__gt=now)
+    deny(rows.values_list("issued_jti", "issued_expires_at"), now=now)
+
+
+def _client_deactivated(sender, client, **kwargs) -> None:
+    """Revoke what was exchanged from a deactivated client's tokens."""
+    _deny_exchanged_from_client(client, timezone.now())
+
+
 def _client_deleted(sender, instance, **kwargs) -> None:
     """Keep a deleted client's id until its tokens expire, so they stay refused."""
     now = timezone.now()
+    _deny_exchanged_from_client(instance, now)
     expires_at = now + keyring.longest_token_lifetime()
     DeletedClient.objects.create(
         client_id=instance.client_id, deleted_at=now, expires_at=expires_at
@@ -198,4 +212,7 @@ def connect() -> None:
     )
     post_delete.connect(
         _consent_deleted, sender=Consent, dispatch_uid="oauthcore.server.revocation.consent"
+    )
+    signals.client_deactivated.connect(
+        _client_deactivated, dispatch_uid="oauthcore.server.revocation.exchanged"
     )

@@ -133,6 +133,20 @@ def test_revoking_the_subject_family_revokes_the_exchanged_token(client, client_
     assert call_api(client, twice).status_code == 401
 
 
+@pytest.mark.parametrize("end", ["deactivate", "delete"])
+def test_ending_the_subject_client_revokes_the_exchanged_token(
+    client, client_app, user_tokens, end
+):
+    exchanged = exchange(client, service(), user_tokens["access_token"]).json()["access_token"]
+    assert call_api(client, exchanged).status_code == 200
+    if end == "deactivate":
+        client_app.is_active = False
+        client_app.save()
+    else:
+        client_app.delete()
+    assert call_api(client, exchanged).status_code == 401
+
+
 def test_refresh_token_reuse_revokes_the_exchanged_token(client, client_app, user_tokens):
     exchanged = exchange(client, service(), user_tokens["access_token"]).json()["access_token"]
     assert refresh(client, client_app, user_tokens["refresh_token"]).status_code == 200
