@@ -174,3 +174,16 @@ def test_a_dpop_bound_subject_token_needs_its_key(client, client_app, user):
     assert_error(stolen, "invalid_dpop_proof")
     mine = exchange(client, service(), raw, extra=key.header("POST", TOKEN_URL))
     assert mine.status_code == 200, mine.content
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["subject_token", "actor_token", "scope", "resource", "audience", "requested_token_type"],
+)
+@pytest.mark.parametrize("value", ["http://[::1", "é" * 300, "a.b", "eyJ9.eyJ9.e30", "x" * 70000])
+def test_hostile_values_get_an_oauth_error_never_a_500(client, user_tokens, field, value):
+    data = {"actor_token_type": ACCESS} if field == "actor_token" else {}
+    fields = {"subject_token": user_tokens["access_token"], **data, field: value}
+    response = exchange(client, service(), fields.pop("subject_token"), **fields)
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] in {"invalid_request", "invalid_scope", "invalid_target"}

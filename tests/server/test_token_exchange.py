@@ -9,9 +9,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from oauthcore.models import RefreshToken, TokenExchange
+from tests import factories
 from tests.dpop_kit import TOKEN_URL, DPoPKey
 from tests.exchange_kit import ACCESS, API, GRANT, ID_TOKEN, MCP, assert_error, exchange, service
-from tests.protocol import claims_of, client_credentials, introspect, tokens_for
+from tests.protocol import (
+    basic_auth,
+    claims_of,
+    client_credentials,
+    introspect,
+    post_token,
+    tokens_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +99,20 @@ def test_resource_and_audience_name_a_target_within_policy(client, user_token):
     assert_error(unnamed, "invalid_target")
 
 
+def test_several_audiences_give_a_list_audience(client, user_token):
+    app = service(token_exchange_audiences=[API, MCP])
+    form = [
+        ("grant_type", GRANT),
+        ("subject_token", user_token["access_token"]),
+        ("subject_token_type", ACCESS),
+        ("audience", API),
+        ("audience", MCP),
+    ]
+    response = post_token(client, form, **basic_auth(app.client_id))
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert claims_of(response.json()["access_token"])["aud"] == [API, MCP]
+
+
 def test_a_dpop_proof_binds_the_exchanged_token(client, user_token):
     key = DPoPKey()
     response = exchange(
@@ -102,11 +124,8 @@ def test_a_dpop_proof_binds_the_exchanged_token(client, user_token):
 
 
 def test_an_id_token_is_a_subject_only_when_enabled(client, settings, user):
-    from tests import factories
-    from tests.protocol import tokens_for as fresh
-
     app = service(grant_types=["authorization_code", GRANT])
-    id_token = fresh(client, app, user, scope="openid read:profile")["id_token"]
+    id_token = tokens_for(client, app, user, scope="openid read:profile")["id_token"]
     refused = exchange(client, app, id_token, subject_type=ID_TOKEN)
     assert_error(refused, "invalid_request")
     settings.OAUTHCORE = {**settings.OAUTHCORE, "TOKEN_EXCHANGE_ID_TOKENS": True}
