@@ -73,7 +73,7 @@ def _id_token(client: Client, raw: str) -> dict[str, Any]:
 
 
 def _subject(client: Client, params: shared.Params) -> tuple[dict[str, Any], Any]:
-    """Return the subject token's claims and its user (RFC 8693 2.1), else ``invalid_grant``."""
+    """Return the subject token's claims and its user (RFC 8693 2.1), else ``invalid_request``."""
     raw = shared.required(params, "subject_token")
     kind = shared.required(params, "subject_token_type")
     if kind == ACCESS_TOKEN_TYPE:
