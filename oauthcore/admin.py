@@ -108,6 +108,8 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
             {
                 "fields": [
                     "allowed_resources",
+                    "token_exchange_audiences",
+                    "token_exchange_scopes",
                     "audience",
                     "access_token_lifetime",
                     "refresh_token_lifetime",

@@ -169,7 +169,8 @@ DEFAULTS: dict[str, Any] = {
     # Wrong user codes one address (an IPv6 /64) may type in RATE_LIMIT_WINDOW before waiting.
     "DEVICE_USER_CODE_FAILURES": 10,
     # --- Token exchange (RFC 8693) ---
-    # Accept this server's ID tokens as subject tokens (besides its access tokens).
+    # Also accept this server's ID tokens, issued to the exchanging client, as subject tokens
+    # (besides its access tokens). docs/token-exchange.md
     "TOKEN_EXCHANGE_ID_TOKENS": False,
     # --- OpenID Connect Back-Channel Logout ---
     # How long a logout token is valid, the timeout of one delivery, and the retries.

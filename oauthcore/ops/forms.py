@@ -105,6 +105,20 @@ class ClientForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Resources (RFC 8707) it may ask for; none ticked means every registered one."),
     )
+    token_exchange_audiences = forms.MultipleChoiceField(
+        label=_("token exchange audiences"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Resources it may obtain tokens for by token exchange (RFC 8693); none: none."),
+    )
+    token_exchange_scopes = forms.MultipleChoiceField(
+        label=_("token exchange scopes"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Scopes an exchanged token may carry (within the subject token's); none: none."
+        ),
+    )
 
     class Meta:
         model = Client
@@ -121,6 +135,8 @@ class ClientForm(forms.ModelForm):
             "allowed_scopes",
             "default_scopes",
             "allowed_resources",
+            "token_exchange_audiences",
+            "token_exchange_scopes",
             "skip_consent",
             "can_introspect",
             "require_pushed_authorization_requests",
@@ -140,6 +156,11 @@ class ClientForm(forms.ModelForm):
         self.fields["allowed_scopes"].choices = choices
         self.fields["default_scopes"].choices = choices
         self.fields["allowed_resources"].choices = resource_choices(self.instance.allowed_resources)
+        exchange = self.fields["token_exchange_audiences"]
+        exchange.choices = resource_choices(self.instance.token_exchange_audiences)
+        self.fields["token_exchange_scopes"].choices = scope_choices(
+            self.instance.token_exchange_scopes
+        )
         self.fields["token_endpoint_auth_method"].choices = [
             ("", _("The default for the client type")),
             *Client.TokenEndpointAuthMethod.choices,
@@ -197,6 +218,8 @@ class ClientForm(forms.ModelForm):
                 post_logout_redirect_uris=data.get("post_logout_redirect_uris") or [],
                 application_type=application_type,
                 self_registered=self.instance.is_self_registered,
+                token_exchange_audiences=data.get("token_exchange_audiences") or [],
+                token_exchange_scopes=data.get("token_exchange_scopes") or [],
             )
             method = data.get("token_endpoint_auth_method") or ""
             jwks, jwks_uri = data.get("jwks") or {}, data.get("jwks_uri") or ""

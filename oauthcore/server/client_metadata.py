@@ -50,6 +50,9 @@ class Metadata:
     require_pushed_authorization_requests: bool = False  # RFC 9126 6
     dpop_bound_access_tokens: bool = False  # RFC 9449 5.2
     rotate_refresh_tokens: bool | None = None  # oauthcore's member; None: the profile's default
+    # oauthcore's members (docs/token-exchange.md), staff-registered clients only; None: not given
+    token_exchange_audiences: list[str] | None = None
+    token_exchange_scopes: list[str] | None = None
     kept: dict[str, Any] = field(default_factory=dict)  # jwks, jwks_uri, client_uri, contacts...
 
     @property
@@ -167,6 +170,9 @@ def parse(document: Any) -> Metadata:
         if not isinstance(document["rotate_refresh_tokens"], bool):
             raise InvalidClientMetadata("rotate_refresh_tokens must be true or false.")
         values.rotate_refresh_tokens = document["rotate_refresh_tokens"]
+    for name in ("token_exchange_audiences", "token_exchange_scopes"):  # RFC 8693 policy
+        if name in document:
+            setattr(values, name, _strings(name, document[name]))
     return values
 
 

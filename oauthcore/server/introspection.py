@@ -93,6 +93,8 @@ def _describe_access(owner: Client, token: access_tokens.AccessToken) -> dict[st
     if isinstance(token.claims.get("cnf"), dict):  # RFC 9449 6.2: the key the token is bound to
         body["cnf"] = token.claims["cnf"]
         body["token_type"] = "DPoP"
+    if isinstance(token.claims.get("act"), dict):  # RFC 8693 4.1: who acts for the subject
+        body["act"] = token.claims["act"]
     if user is not None:
         body["username"] = user.get_username()
     return body

@@ -22,7 +22,20 @@ _used: set[str] = set()
 MAX_USED = 10_000
 # Claims the server sets itself; an adapter's extra claims may not replace them.
 REGISTERED_CLAIMS = frozenset(
-    {"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "client_id", "scope", "auth_time", "cnf"}
+    {
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "iat",
+        "nbf",
+        "jti",
+        "client_id",
+        "scope",
+        "auth_time",
+        "cnf",
+        "act",
+    }
 )
 
 
@@ -61,6 +74,10 @@ def mark_used(client, now: datetime) -> None:
     transaction.on_commit(lambda: _used.add(client.client_id))
 
 
+def _subject(adapter, user, client) -> str:
+    return adapter.get_subject(user=user, client=client) if user is not None else client.client_id
+
+
 def issue(
     *,
     client,
@@ -70,22 +87,29 @@ def issue(
     now: datetime | None = None,
     audience: str | list[str] | None = None,
     jkt: str | None = None,
+    subject: str | None = None,
+    act: dict[str, Any] | None = None,
+    not_after: datetime | None = None,
 ) -> IssuedToken:
     """Sign an access token for ``client`` acting for ``user`` (or itself) with ``scope``.
 
     ``audience`` is the ``aud``: the resources asked for (RFC 8707 2), else the client's default.
     ``jkt``: the thumbprint of the DPoP key the token is bound to, as ``cnf`` (RFC 9449 6.1).
+    Token exchange (RFC 8693): ``subject`` keeps the subject token's ``sub``, ``act`` names the
+    actor (4.1), and ``not_after`` caps ``exp`` at the subject token's.
     """
     adapter = get_adapter()
     key = keyring.signing_key()
     now = now or timezone.now()
     iat = int(now.timestamp())
     exp = iat + int(client.token_lifetime().total_seconds())
+    if not_after is not None:
+        exp = min(exp, int(not_after.timestamp()))
     extra = adapter.get_access_token_claims(client=client, user=user, scopes=scope)
     claims = {name: value for name, value in extra.items() if name not in REGISTERED_CLAIMS}
     claims.update(
         iss=oauth_settings.ISSUER,
-        sub=adapter.get_subject(user=user, client=client) if user is not None else client.client_id,
+        sub=subject or _subject(adapter, user, client),
         aud=audience or client.token_audience(),
         exp=exp,
         iat=iat,
@@ -99,6 +123,8 @@ def issue(
         claims["auth_time"] = int(auth_time.timestamp())
     if jkt:
         claims["cnf"] = {"jkt": jkt}
+    if act:
+        claims["act"] = act
     value = jwt.encode(
         claims, key.private_key, algorithm=key.algorithm, headers={"typ": "at+jwt", "kid": key.kid}
     )

@@ -17,7 +17,7 @@ from oauthcore import crypto, errors, profiles, scopes, signals
 from oauthcore.errors import InvalidClientMetadata, InvalidRedirectUri
 from oauthcore.hosts import is_loopback_host
 from oauthcore.models import Client
-from oauthcore.server import client_auth, client_keys, client_metadata, grants
+from oauthcore.server import client_auth, client_keys, client_metadata, grants, resources
 
 # RFC 8252 7.1: a private-use scheme is a reverse domain name, so it contains a dot.
 PRIVATE_USE_SCHEME = re.compile(r"[a-z][a-z0-9+\-]*(\.[a-z0-9+\-]+)+")
@@ -178,6 +178,8 @@ def validate(
     response_types: list[str] | None = None,
     application_type: str = "",
     self_registered: bool = False,
+    token_exchange_audiences: list[str] | None = None,
+    token_exchange_scopes: list[str] | None = None,
 ) -> None:
     """Raise ``InvalidClientMetadata`` unless these settings make a usable, safe client.
 
@@ -212,6 +214,32 @@ def validate(
     _validate_application_type(application_type, redirect_uris)
     if bad := scopes.unknown(scope_names):
         raise InvalidClientMetadata(f"Unregistered scope: {' '.join(bad)}.")
+    _validate_token_exchange(
+        is_public or self_registered,
+        grant_types,
+        scope_names,
+        token_exchange_audiences or [],
+        token_exchange_scopes or [],
+    )
+
+
+def _validate_token_exchange(
+    untrusted: bool, grant_types: list[str], scope_names: list[str], audiences, scope_policy
+) -> None:
+    """Check a client's token exchange policy (RFC 8693, docs/token-exchange.md): staff-registered
+    confidential clients only; audiences among ``RESOURCES``, scopes among its allowed scopes."""
+    if untrusted and (Client.GrantType.TOKEN_EXCHANGE in grant_types or audiences or scope_policy):
+        raise InvalidClientMetadata(
+            "Token exchange is for confidential clients registered by staff only."
+        )
+    if unknown := [name for name in audiences if name not in resources.registered()]:
+        raise InvalidClientMetadata(
+            f"token_exchange_audiences: not in OAUTHCORE['RESOURCES']: {' '.join(unknown)}."
+        )
+    if extra := [name for name in scope_policy if name not in scope_names]:
+        raise InvalidClientMetadata(
+            f"token_exchange_scopes: not among the client's scopes: {' '.join(extra)}."
+        )
 
 
 def parse_scope(scope: str) -> list[str]:
@@ -243,6 +271,8 @@ def from_metadata(values: client_metadata.Metadata) -> dict[str, Any]:
         "metadata": values.kept,
         "require_pushed_authorization_requests": values.require_pushed_authorization_requests,
         "rotate_refresh_tokens": values.rotate_refresh_tokens,
+        "token_exchange_audiences": values.token_exchange_audiences,
+        "token_exchange_scopes": values.token_exchange_scopes,
     }
 
 
@@ -270,6 +300,8 @@ def replace(client: Client, *, name: str, public: bool = False, **fields: Any) -
         response_types=fields.get("response_types"),
         application_type=application_type,
         self_registered=client.is_self_registered,
+        token_exchange_audiences=fields.get("token_exchange_audiences"),
+        token_exchange_scopes=fields.get("token_exchange_scopes"),
         **values,
     )
     client.name = _checked_name(client, name)
@@ -287,6 +319,9 @@ def replace(client: Client, *, name: str, public: bool = False, **fields: Any) -
         client.rotate_refresh_tokens = bool(fields["rotate_refresh_tokens"])
     elif client.pk is None:  # a new client: the security profile's default
         client.rotate_refresh_tokens = profiles.active().rotate_refresh_tokens
+    for policy in ("token_exchange_audiences", "token_exchange_scopes"):  # RFC 8693
+        if fields.get(policy) is not None:
+            setattr(client, policy, list(dict.fromkeys(fields[policy])))
     metadata = fields.get("metadata")
     if metadata is not None:
         client.metadata = {**metadata, "application_type": application_type or "web"}
@@ -355,6 +390,8 @@ def create_client(
     require_pushed_authorization_requests: bool = False,
     dpop_bound_access_tokens: bool = False,
     rotate_refresh_tokens: bool | None = None,
+    token_exchange_audiences: list[str] | None = None,
+    token_exchange_scopes: list[str] | None = None,
 ) -> tuple[Client, str | None]:
     """Validate and store a new client; return it with its secret (None for a public client).
 
@@ -380,6 +417,8 @@ def create_client(
         require_pushed_authorization_requests=require_pushed_authorization_requests,
         dpop_bound_access_tokens=dpop_bound_access_tokens,
         rotate_refresh_tokens=rotate_refresh_tokens,
+        token_exchange_audiences=token_exchange_audiences,
+        token_exchange_scopes=token_exchange_scopes,
     )
     if Client.objects.filter(client_id=client.client_id).exists():
         raise InvalidClientMetadata(f"A client with client_id {client.client_id!r} already exists.")

@@ -28,19 +28,43 @@ from oauthcore.models import (
     DeletedClient,
     RefreshToken,
     RevokedAccessToken,
+    TokenExchange,
 )
 from oauthcore.server import introspection
 
 logger = logging.getLogger(__name__)
 
 
+# How many exchanges deep (a token exchanged from an exchanged token...) revocation follows.
+MAX_EXCHANGE_DEPTH = 5
+
+
+def _exchanged_from(jtis: Iterable[str], now: datetime) -> dict[str, datetime]:
+    """Return the live tokens exchanged from ``jtis`` (RFC 8693), and from those, a few deep.
+
+    One query per level: a token exchanged from a revoked one is revoked with it.
+    """
+    found: dict[str, datetime] = {}
+    level = list(jtis)
+    for _ in range(MAX_EXCHANGE_DEPTH):
+        rows = TokenExchange.objects.filter(subject_jti__in=level, issued_expires_at__gt=now)
+        new = {j: exp for j, exp in rows.values_list("issued_jti", "issued_expires_at")}
+        level = [jti for jti in new if jti not in found]
+        found.update(new)
+        if not level:
+            break
+    return found
+
+
 def deny(entries: Iterable[tuple[str, datetime | None]], *, now: datetime | None = None) -> None:
-    """Deny-list access tokens given as (jti, expires_at) pairs until they expire."""
+    """Deny-list access tokens given as (jti, expires_at) pairs until they expire, and the tokens
+    exchanged from them (RFC 8693)."""
     now = now or timezone.now()
     live = {jti: exp for jti, exp in entries if jti and exp and exp > now}
     if not live:
         return
     with transaction.atomic():
+        live.update(_exchanged_from(live, now))
         value = generation.bump()
         rows = [
             RevokedAccessToken(jti=j, expires_at=exp, generation=value) for j, exp in live.items()
@@ -143,9 +167,23 @@ def revoke_user_client(user, client, *, now: datetime | None = None) -> list[str
     return list(consent.scopes) if consent else []
 
 
+def _deny_exchanged_from_client(client: Client, now: datetime) -> None:
+    """Deny-list the tokens other clients exchanged (RFC 8693) from ``client``'s refresh-token
+    families: ``client``'s own tokens are refused by its ``client_id``, those by their ``jti``."""
+    families = RefreshToken.objects.filter(client=client).values("family_id")
+    rows = TokenExchange.objects.filter(subject_family_id__in=families, issued_expires_at__gt=now)
+    deny(rows.values_list("issued_jti", "issued_expires_at"), now=now)
+
+
+def _client_deactivated(sender, client, **kwargs) -> None:
+    """Revoke what was exchanged from a deactivated client's tokens."""
+    _deny_exchanged_from_client(client, timezone.now())
+
+
 def _client_deleted(sender, instance, **kwargs) -> None:
     """Keep a deleted client's id until its tokens expire, so they stay refused."""
     now = timezone.now()
+    _deny_exchanged_from_client(instance, now)
     expires_at = now + keyring.longest_token_lifetime()
     DeletedClient.objects.create(
         client_id=instance.client_id, deleted_at=now, expires_at=expires_at
@@ -174,4 +212,7 @@ def connect() -> None:
     )
     post_delete.connect(
         _consent_deleted, sender=Consent, dispatch_uid="oauthcore.server.revocation.consent"
+    )
+    signals.client_deactivated.connect(
+        _client_deactivated, dispatch_uid="oauthcore.server.revocation.exchanged"
     )

@@ -34,7 +34,8 @@ def send_denied(request, params, client, error: errors.OAuthError) -> None:
 
 
 class TokenView(EndpointView):
-    repeatable = frozenset({"resource"})  # RFC 8707 2: one or more resource parameters
+    # RFC 8707 2: one or more resource parameters; RFC 8693 2.1: one or more audience parameters
+    repeatable = frozenset({"resource", "audience"})
 
     def post(self, request):
         params, client = {}, None

@@ -177,7 +177,7 @@ def test_cleartokens_deletes_only_expired_rows(client_app, user, capsys, batch_s
     call_command("cleartokens", "--batch-size", batch_size)
     assert capsys.readouterr().out.strip() == (
         "Deleted 3 authorization codes, 3 refresh tokens, 0 pushed authorization requests, "
-        "3 revoked access tokens, 1 signing keys, 0 unused self-registered clients, "
+        "3 revoked access tokens, 0 token exchanges, 1 signing keys, 0 unused self-registered clients, "
         "0 audit events."
     )
     for model in (AuthorizationCode, RefreshToken, RevokedAccessToken):

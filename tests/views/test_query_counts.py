@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from oauthcore.jose import keyring
 from tests import browser, factories, protocol
+from tests.exchange_kit import API, exchange, service
 from tests.protocol import basic_auth, post_token, redeem
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("keys_cached")]
@@ -71,12 +72,12 @@ def test_refresh_is_three_queries(client, client_app, tokens, django_assert_num_
     ("endpoint", "kind", "queries"),
     [
         # move the generation and read its value; the deny-list row; the user, to send
-        # token_revoked (the log and audit name it)
-        ("revoke", "access_token", 4),
+        # token_revoked (the log and audit name it); the tokens exchanged from it (RFC 8693)
+        ("revoke", "access_token", 5),
         # refresh token with client and user; UPDATE the family, and UPDATE again (a rotation
         # committing meanwhile may have added a member); its access tokens; the generation
-        # (two); the deny-list rows
-        ("revoke", "refresh_token", 7),
+        # (two); the tokens exchanged from them (RFC 8693); the deny-list rows
+        ("revoke", "refresh_token", 8),
         # the user, for ``username``
         ("introspect", "access_token", 1),
         # refresh token with client and user
@@ -158,4 +159,14 @@ def test_logout_confirmation_page(client, user, tokens, django_assert_num_querie
 def test_health_is_one_trivial_query(client, django_assert_num_queries):
     with django_assert_num_queries(1):  # SELECT 1
         response = client.get(reverse("oauthcore:health"))
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_token_exchange_is_three_queries(client, settings, tokens, django_assert_num_queries):
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "RESOURCES": [API]}
+    app = service()
+    assert exchange(client, app, tokens["access_token"]).status_code == HTTPStatus.OK  # warm
+    # the subject's user; the refresh-token family of the subject token; the TokenExchange row
+    with django_assert_num_queries(3):
+        response = exchange(client, app, tokens["access_token"], scope="read:profile")
     assert response.status_code == HTTPStatus.OK

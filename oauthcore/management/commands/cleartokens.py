@@ -13,6 +13,7 @@ from oauthcore.models import (
     RefreshToken,
     RevokedAccessToken,
     SigningKey,
+    TokenExchange,
 )
 
 
@@ -34,7 +35,7 @@ def delete_in_batches(queryset, batch_size: int) -> int:
 class Command(BaseCommand):
     help = (
         "Delete expired authorization codes, refresh-token families, pushed authorization "
-        "requests, deny-list entries, "
+        "requests, deny-list entries, token exchange records, "
         "retired signing keys whose tokens have all expired, audit events older than "
         "AUDIT_LOG_RETENTION, and self-registered clients never used within "
         "REGISTRATION_UNUSED_LIFETIME."
@@ -50,6 +51,7 @@ class Command(BaseCommand):
             "refresh tokens": RefreshToken.objects.expired(now),
             "pushed authorization requests": PushedAuthorizationRequest.objects.expired(now),
             "revoked access tokens": RevokedAccessToken.objects.filter(expires_at__lte=now),
+            "token exchanges": TokenExchange.objects.filter(issued_expires_at__lte=now),
             "signing keys": SigningKey.objects.filter(
                 state=SigningKey.State.RETIRED, expires_at__lte=now
             ),

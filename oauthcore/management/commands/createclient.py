@@ -122,6 +122,9 @@ class Command(BaseCommand):
             data["dpop_bound_access_tokens"] = True
         if not client.rotate_refresh_tokens:  # oauthcore's member (docs/fapi.md)
             data["rotate_refresh_tokens"] = False
+        for policy in ("token_exchange_audiences", "token_exchange_scopes"):  # RFC 8693
+            if getattr(client, policy):
+                data[policy] = getattr(client, policy)
         if options["json"]:
             self.stdout.write(json.dumps(data))
             return

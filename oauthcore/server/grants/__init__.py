@@ -11,6 +11,7 @@ and import it below, or call ``register()`` from a project's ``AppConfig.ready()
 from oauthcore.server.grants import authorization_code
 from oauthcore.server.grants import refresh_token
 from oauthcore.server.grants import client_credentials
+from oauthcore.server.grants import token_exchange
 
 # isort: on
 from oauthcore.server.grants.registry import register, run, supported, unregister
@@ -22,5 +23,6 @@ __all__ = [
     "register",
     "run",
     "supported",
+    "token_exchange",
     "unregister",
 ]
