@@ -8,6 +8,7 @@ from oauthcore.jose import keyring
 from oauthcore.models import (
     AuditEvent,
     AuthorizationCode,
+    DeviceAuthorization,
     Client,
     PushedAuthorizationRequest,
     RefreshToken,
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             "authorization codes": AuthorizationCode.objects.expired(now),
             "refresh tokens": RefreshToken.objects.expired(now),
             "pushed authorization requests": PushedAuthorizationRequest.objects.expired(now),
+            "device authorizations": DeviceAuthorization.objects.filter(expires_at__lte=now),
             "revoked access tokens": RevokedAccessToken.objects.filter(expires_at__lte=now),
             "signing keys": SigningKey.objects.filter(
                 state=SigningKey.State.RETIRED, expires_at__lte=now
