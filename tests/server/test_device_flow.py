@@ -1,6 +1,7 @@
 """The device authorization grant (RFC 8628) through HTTP: every state of a device code."""
 
 from datetime import timedelta
+from io import StringIO
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -188,7 +189,11 @@ def test_the_entry_form_has_the_user_code_field(client, user):
 @pytest.mark.parametrize("typed", ["{}", "{} ", "{lower}", "{nodash}", "{spaced}"])
 def test_the_code_is_typed_case_and_separator_insensitively(client, app, user, typed):
     code = started(client, app, scope="read:profile")["user_code"]
-    forms = {"lower": code.lower(), "nodash": code.replace("-", ""), "spaced": code[:4] + " " + code[5:]}
+    forms = {
+        "lower": code.lower(),
+        "nodash": code.replace("-", ""),
+        "spaced": code[:4] + " " + code[5:],
+    }
     browser = factories_client()
     browser.force_login(user)
     page = enter(browser, typed.format(code, **forms))
@@ -228,7 +233,7 @@ def test_cleartokens_deletes_expired_device_authorizations(client, app):
     live = DeviceAuthorization.objects.get()
     DeviceAuthorization.objects.filter(pk=live.pk).update(expires_at=timezone.now())
     started(client, app, scope="read:profile")
-    call_command("cleartokens", stdout=open("/dev/null", "w"))
+    call_command("cleartokens", stdout=StringIO())
     assert list(DeviceAuthorization.objects.values_list("pk", flat=True)) != [live.pk]
     assert DeviceAuthorization.objects.count() == 1
 
@@ -238,3 +243,28 @@ def factories_client():
     from django.test import Client as HttpClient
 
     return HttpClient()
+
+
+def test_dpop_binds_the_tokens_when_the_device_sends_proofs(client, app, user):
+    from tests.dpop_kit import DPoPKey
+
+    key = DPoPKey()
+    body = started(client, app, scope="read:profile")
+    assert poll(client, app, body["device_code"], **key.header()).json()["error"] == (
+        "authorization_pending"
+    )
+    approve(factories_client(), user, body["user_code"])
+    response = poll(client, app, body["device_code"], **key.header())
+    assert response.status_code == 200, response.content
+    tokens = response.json()
+    assert tokens["token_type"] == "DPoP"
+    assert protocol.claims_of(tokens["access_token"])["cnf"] == {"jkt": key.jkt}
+
+
+def test_a_dpop_bound_client_must_send_a_proof(client, user):
+    app = device_kit.device_client(dpop_bound_access_tokens=True)
+    body = started(client, app, scope="read:profile")
+    approve(factories_client(), user, body["user_code"])
+    response = poll(client, app, body["device_code"])
+    assert response.status_code == 400 and response.json()["error"] == "invalid_dpop_proof"
+    assert DeviceAuthorization.objects.get().redeemed_at is None

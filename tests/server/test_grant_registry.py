@@ -39,7 +39,10 @@ def published(http):
 
 
 def test_the_built_in_grants_in_their_order():
-    assert grants.supported() == ["authorization_code", "refresh_token", "client_credentials"]
+    assert grants.supported() == [
+        *("authorization_code", "refresh_token", "client_credentials"),
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ]
 
 
 def test_a_registered_grant_is_published_and_served(client, toy, toy_client):
@@ -74,4 +77,7 @@ def test_an_unregistered_grant_is_neither_published_nor_served(client, toy_clien
     response = post_token(client, {"grant_type": TOY, "x": "1"}, **basic_auth(toy_client.client_id))
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["error"] == "unsupported_grant_type"
-    assert grants.supported() == ["authorization_code", "refresh_token", "client_credentials"]
+    assert grants.supported() == [
+        *("authorization_code", "refresh_token", "client_credentials"),
+        "urn:ietf:params:oauth:grant-type:device_code",
+    ]

@@ -8,8 +8,8 @@ from oauthcore.jose import keyring
 from oauthcore.models import (
     AuditEvent,
     AuthorizationCode,
-    DeviceAuthorization,
     Client,
+    DeviceAuthorization,
     PushedAuthorizationRequest,
     RefreshToken,
     RevokedAccessToken,
@@ -50,7 +50,6 @@ class Command(BaseCommand):
             "authorization codes": AuthorizationCode.objects.expired(now),
             "refresh tokens": RefreshToken.objects.expired(now),
             "pushed authorization requests": PushedAuthorizationRequest.objects.expired(now),
-            "device authorizations": DeviceAuthorization.objects.filter(expires_at__lte=now),
             "revoked access tokens": RevokedAccessToken.objects.filter(expires_at__lte=now),
             "signing keys": SigningKey.objects.filter(
                 state=SigningKey.State.RETIRED, expires_at__lte=now
@@ -64,6 +63,7 @@ class Command(BaseCommand):
             "audit events": AuditEvent.objects.filter(
                 created_at__lte=now - oauth_settings.AUDIT_LOG_RETENTION
             ),
+            "device authorizations": DeviceAuthorization.objects.filter(expires_at__lte=now),
         }
         counts = {name: delete_in_batches(qs, max(1, batch_size)) for name, qs in targets.items()}
         keyring.forget()
