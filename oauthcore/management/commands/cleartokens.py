@@ -60,10 +60,10 @@ class Command(BaseCommand):
                 first_used_at__isnull=True,
                 created_at__lte=now - oauth_settings.REGISTRATION_UNUSED_LIFETIME,
             ),
+            "device authorizations": DeviceAuthorization.objects.filter(expires_at__lte=now),
             "audit events": AuditEvent.objects.filter(
                 created_at__lte=now - oauth_settings.AUDIT_LOG_RETENTION
             ),
-            "device authorizations": DeviceAuthorization.objects.filter(expires_at__lte=now),
         }
         counts = {name: delete_in_batches(qs, max(1, batch_size)) for name, qs in targets.items()}
         keyring.forget()
