@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core import signing
+from django.db import DatabaseError
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from oauthcore.server.authorization import checks
 from oauthcore.views import base
 from oauthcore.views.base import EndpointView
 
+FAILURES = "device-user-code"  # the rate limiter's budget of wrong user codes
 DECISION_SALT = "oauthcore.device.decision"
 DECISION_MAX_AGE = 600  # seconds the Allow / Cancel form stays valid
 CLIENT_PARAMETERS = frozenset(
@@ -93,7 +95,12 @@ class DeviceView(TemplateResponseMixin, View):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return base.no_store(redirect_to_login(request.get_full_path()))
-        return super().dispatch(request, *args, **kwargs)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except DatabaseError:  # an error page, never Django's debug page
+            response = base.error_page(request, base.unavailable(request))
+            response.status_code = errors.TemporarilyUnavailable.status
+            return response
 
     def page(self, template, context, status=200):
         response = self.response_class(
@@ -121,18 +128,22 @@ class DeviceView(TemplateResponseMixin, View):
 
     def lookup(self, request, typed: str):
         """Find the pending authorization of a typed user code; wrong codes are counted."""
-        budget = oauth_settings.DEVICE_USER_CODE_FAILURES
-        for who in self.guessers(request):
-            if limited := ratelimit.exhausted("device-user-code", who, budget):
-                response = self.entry_page(error=limited, typed=typed[:64], status=limited.status)
-                response["Retry-After"] = str(limited.retry_after)
-                return response
-        found = device.pending(typed)
-        if found is None:
+        budget, typed = oauth_settings.DEVICE_USER_CODE_FAILURES, typed[: device.MAX_TYPED_LENGTH]
+        try:
             for who in self.guessers(request):
-                ratelimit.spend("device-user-code", who, budget + 1)  # counted, checked above
+                if limited := ratelimit.exhausted(FAILURES, who, budget):
+                    raise limited
+            found = device.pending(typed)
+            if found is None:
+                for who in self.guessers(request):
+                    ratelimit.spend(FAILURES, who, budget)  # past it only if sent concurrently
+        except ratelimit.TooManyAttempts as limited:
+            response = self.entry_page(error=limited, typed=typed, status=limited.status)
+            response["Retry-After"] = str(limited.retry_after)
+            return response
+        if found is None:
             error = errors.InvalidRequest("This code is wrong or has expired. Check it and retry.")
-            return self.entry_page(error=error, typed=typed[:64], status=400)
+            return self.entry_page(error=error, typed=typed, status=400)
         return self.confirm_page(request, found)
 
     def confirm_page(self, request, found: DeviceAuthorization):
