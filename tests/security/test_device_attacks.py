@@ -202,3 +202,14 @@ def test_bad_device_authorization_requests_are_json_errors(client, app):
         )
         assert response.status_code == 400 and response.json()["error"], body
     assert not DeviceAuthorization.objects.exists()
+
+
+def test_guessing_device_codes_is_slowed_per_address_not_for_others(client, user, settings):
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "RATE_LIMIT_FAILURES": 2}
+    app = device_kit.device_client(client_type="public", secret_hash="")
+    body = started(client, app, scope="read:profile")
+    device_kit.approve(HttpClient(), user, body["user_code"])
+    statuses = [poll(client, app, f"guess-{n}", **ATTACKER).status_code for n in range(4)]
+    assert statuses[:2] == [400, 400] and 429 in statuses[2:]
+    response = poll(client, app, body["device_code"], **VICTIM)  # the device, elsewhere
+    assert response.status_code == 200, response.content
