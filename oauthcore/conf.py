@@ -166,7 +166,8 @@ DEFAULTS: dict[str, Any] = {
     "DEVICE_CODE_LIFETIME": timedelta(minutes=10),
     # The polling interval a device is given, in seconds; slow_down adds 5 each time.
     "DEVICE_POLL_INTERVAL": 5,
-    # Wrong user codes one address (an IPv6 /64) may type in RATE_LIMIT_WINDOW before waiting.
+    # Wrong user codes one address (an IPv6 /64), and one user, may type in RATE_LIMIT_WINDOW
+    # before waiting (a 429 until the window ends); 0: no limit.
     "DEVICE_USER_CODE_FAILURES": 10,
     # --- Token exchange (RFC 8693) ---
     # Also accept this server's ID tokens, issued to the exchanging client, as subject tokens

@@ -179,3 +179,27 @@ class UseDPoPNonce(OAuthError):
     """RFC 9449 8, 9: the proof must carry the server's nonce, given in the ``DPoP-Nonce`` header."""
 
     error = "use_dpop_nonce"
+
+
+class AuthorizationPending(OAuthError):
+    """RFC 8628 3.5: the user has not yet approved or denied the device authorization."""
+
+    error = "authorization_pending"
+
+
+class SlowDown(OAuthError):
+    """RFC 8628 3.5: the device polls faster than its interval; the interval grew by 5 seconds."""
+
+    error = "slow_down"
+
+
+class ExpiredToken(OAuthError):
+    """RFC 8628 3.5: the device code expired; the device must start a new authorization."""
+
+    error = "expired_token"
+
+
+class DeviceAccessDenied(OAuthError):
+    """RFC 8628 3.5: the user denied the device authorization (a token error, answered 400)."""
+
+    error = "access_denied"

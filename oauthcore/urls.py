@@ -5,6 +5,7 @@ from django.urls import path
 from oauthcore.views import (
     authorize,
     connected_apps,
+    device,
     discovery,
     end_session,
     health,
@@ -38,6 +39,12 @@ urlpatterns = [
     path("oauth/apps/", connected_apps.ConnectedAppsView.as_view(), name="connected-apps"),
     path("oauth/userinfo/", userinfo.UserInfoView.as_view(), name="userinfo"),
     path("oauth/logout/", end_session.EndSessionView.as_view(), name="end-session"),
+    path(
+        "oauth/device_authorization/",
+        device.DeviceAuthorizationView.as_view(),
+        name="device-authorization",
+    ),
+    path("oauth/device/", device.DeviceView.as_view(), name="device"),
     path("oauth/health/", health.health, name="health"),
     path("oauth/register/", register.RegisterView.as_view(), name="register"),
     path(

@@ -21,6 +21,7 @@ ENDPOINTS = {
     "jwks_uri": "oauthcore:jwks",
     "userinfo_endpoint": "oauthcore:userinfo",
     "end_session_endpoint": "oauthcore:end-session",
+    "device_authorization_endpoint": "oauthcore:device-authorization",  # RFC 8628 4
 }
 # OIDC Core 2, 5.1: the ID token's claims and the standard claims the default adapter releases.
 CLAIMS_SUPPORTED = [

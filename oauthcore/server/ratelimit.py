@@ -237,3 +237,21 @@ def spend(
         if _incr(f"{PREFIX}{name}:{_digest(who)}:{index}", seconds + 1) > budget:
             retry_after = max(1, math.ceil((index + 1) * seconds - now))
             raise TooManyAttempts(retry_after, description)
+
+
+def exhausted(
+    name: str, who: str, budget: int, *, now: float | None = None
+) -> TooManyAttempts | None:
+    """Return the error ``spend`` would raise once ``who`` has spent ``budget`` on ``name`` in
+    this window, else None; counts nothing (a check before the work whose failures ``spend``
+    counts)."""
+    if not oauth_settings.RATE_LIMIT_ENABLED or not budget:
+        return None
+    seconds, now = _seconds(oauth_settings.RATE_LIMIT_WINDOW), now or time.time()
+    index = int(now // seconds)
+    spent = 0
+    with _counting():
+        spent = cache.get(f"{PREFIX}{name}:{_digest(who)}:{index}") or 0
+    if spent < budget:
+        return None
+    return TooManyAttempts(max(1, math.ceil((index + 1) * seconds - now)), "Too many wrong codes")

@@ -197,8 +197,11 @@ def validate(
     has_code = Client.GrantType.AUTHORIZATION_CODE in grant_types
     if has_code and not redirect_uris:
         raise InvalidRedirectUri("The authorization_code grant needs a redirect URI.")
-    if Client.GrantType.REFRESH_TOKEN in grant_types and not has_code:
-        raise InvalidClientMetadata("The refresh_token grant needs the authorization_code grant.")
+    user_grants = {Client.GrantType.AUTHORIZATION_CODE, Client.GrantType.DEVICE_CODE}
+    if Client.GrantType.REFRESH_TOKEN in grant_types and not user_grants & set(grant_types):
+        raise InvalidClientMetadata(
+            "The refresh_token grant needs the authorization_code or device_code grant."
+        )
     is_public = client_type == Client.ClientType.PUBLIC
     if is_public and Client.GrantType.CLIENT_CREDENTIALS in grant_types:
         raise InvalidClientMetadata("A public client cannot use the client_credentials grant.")

@@ -150,7 +150,7 @@ def test_public_client_secret_cannot_be_rotated(admin_client, public_client):
         ({"redirect_uris": "http://app.example.com/cb"}, "must be https"),
         ({"redirect_uris": "https://app.example.com/cb#frag"}, "fragment"),
         ({"redirect_uris": ""}, "needs a redirect URI"),
-        ({"grant_types": ["refresh_token"]}, "needs the authorization_code grant"),
+        ({"grant_types": ["refresh_token"]}, "needs the authorization_code or device_code grant"),
         ({"grant_types": []}, "This field is required"),
         ({"client_type": "public", "grant_types": ["client_credentials"]}, "public client"),
         ({"allowed_scopes": ["read:profile", "nope"]}, "not one of the available choices"),

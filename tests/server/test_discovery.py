@@ -34,6 +34,7 @@ def test_metadata_names_real_endpoints(client, path):
         "authorization_code",
         "refresh_token",
         "client_credentials",
+        "urn:ietf:params:oauth:grant-type:device_code",
     }
     assert "read:email" in doc["scopes_supported"]
     assert doc["id_token_signing_alg_values_supported"] == ["RS256"]

@@ -42,6 +42,7 @@ BUILT_IN = [
     "authorization_code",
     "refresh_token",
     "client_credentials",
+    "urn:ietf:params:oauth:grant-type:device_code",
     "urn:ietf:params:oauth:grant-type:token-exchange",
 ]
 

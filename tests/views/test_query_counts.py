@@ -170,3 +170,39 @@ def test_token_exchange_is_three_queries(client, settings, tokens, django_assert
     with django_assert_num_queries(3):
         response = exchange(client, app, tokens["access_token"], scope="read:profile")
     assert response.status_code == HTTPStatus.OK
+
+
+def test_device_authorization_is_two_queries(client, tokens, django_assert_num_queries):
+    from tests import device_kit
+
+    app = device_kit.device_client()
+    device_kit.started(client, app, scope="read:profile")  # the client is remembered
+    # is the new user code live already; the INSERT of the authorization
+    with django_assert_num_queries(2):
+        response = device_kit.start(client, app, scope="read:profile")
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_device_polling(client, user, tokens, django_assert_num_queries):
+    from tests import device_kit
+
+    app = device_kit.device_client()
+    warm = device_kit.started(client, app, scope="read:profile")  # a first flow served
+    device_kit.approve(factories_http(), user, warm["user_code"])
+    assert device_kit.poll(client, app, warm["device_code"]).status_code == HTTPStatus.OK
+    body = device_kit.started(client, app, scope="read:profile")
+    # pending: the authorization; the UPDATE of its last poll
+    with django_assert_num_queries(2):
+        response = device_kit.poll(client, app, body["device_code"])
+    assert response.json()["error"] == "authorization_pending"
+    device_kit.approve(factories_http(), user, body["user_code"])
+    # approved: the authorization with its user; the conditional UPDATE; the refresh token
+    with django_assert_num_queries(3):
+        response = device_kit.poll(client, app, body["device_code"])
+    assert response.status_code == HTTPStatus.OK
+
+
+def factories_http():
+    from django.test import Client as HttpClient
+
+    return HttpClient()

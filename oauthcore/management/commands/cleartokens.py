@@ -9,6 +9,7 @@ from oauthcore.models import (
     AuditEvent,
     AuthorizationCode,
     Client,
+    DeviceAuthorization,
     PushedAuthorizationRequest,
     RefreshToken,
     RevokedAccessToken,
@@ -61,6 +62,7 @@ class Command(BaseCommand):
                 first_used_at__isnull=True,
                 created_at__lte=now - oauth_settings.REGISTRATION_UNUSED_LIFETIME,
             ),
+            "device authorizations": DeviceAuthorization.objects.filter(expires_at__lte=now),
             "audit events": AuditEvent.objects.filter(
                 created_at__lte=now - oauth_settings.AUDIT_LOG_RETENTION
             ),

@@ -3,7 +3,7 @@
 Each step takes the shared ``Context``, may raise an ``OAuthError`` and may record what it read.
 It names the endpoints that run it: the authorization endpoint, the pushed authorization request
 endpoint (RFC 9126 2.1: validated as at the authorization endpoint, errors answered as JSON), and
-the device flow (RFC 8628) later.
+the device authorization endpoint (RFC 8628 3.1: scope and resource only).
 They run in table order, so the first failing check is the error answered. They run after the
 client and redirect URI are verified (``target.py``): their errors go to the client.
 """
@@ -191,7 +191,7 @@ STEPS: list[Step] = [
     Step(check_no_repeats, EVERY),
     Step(check_response_type, FRONT),
     Step(check_scope, EVERY),
-    Step(check_resource, FRONT),
+    Step(check_resource, EVERY),
     Step(check_state, FRONT),
     Step(check_code_challenge, FRONT),
     Step(check_nonce, FRONT),

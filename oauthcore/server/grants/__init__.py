@@ -11,6 +11,7 @@ and import it below, or call ``register()`` from a project's ``AppConfig.ready()
 from oauthcore.server.grants import authorization_code
 from oauthcore.server.grants import refresh_token
 from oauthcore.server.grants import client_credentials
+from oauthcore.server.grants import device_code
 from oauthcore.server.grants import token_exchange
 
 # isort: on
@@ -19,6 +20,7 @@ from oauthcore.server.grants.registry import register, run, supported, unregiste
 __all__ = [
     "authorization_code",
     "client_credentials",
+    "device_code",
     "refresh_token",
     "register",
     "run",
