@@ -50,6 +50,8 @@ class Metadata:
     require_pushed_authorization_requests: bool = False  # RFC 9126 6
     dpop_bound_access_tokens: bool = False  # RFC 9449 5.2
     rotate_refresh_tokens: bool | None = None  # oauthcore's member; None: the profile's default
+    backchannel_logout_uri: str = ""  # OIDC Back-Channel Logout 2.2
+    backchannel_logout_session_required: bool = False
     kept: dict[str, Any] = field(default_factory=dict)  # jwks, jwks_uri, client_uri, contacts...
 
     @property
@@ -167,7 +169,20 @@ def parse(document: Any) -> Metadata:
         if not isinstance(document["rotate_refresh_tokens"], bool):
             raise InvalidClientMetadata("rotate_refresh_tokens must be true or false.")
         values.rotate_refresh_tokens = document["rotate_refresh_tokens"]
+    _backchannel(document, values)
     return values
+
+
+def _backchannel(document: dict[str, Any], values: Metadata) -> None:
+    """Read the Back-Channel Logout 2.2 members: a URI string and a boolean."""
+    if "backchannel_logout_uri" in document:
+        uri = _string("backchannel_logout_uri", document["backchannel_logout_uri"])
+        values.backchannel_logout_uri = uri
+    if "backchannel_logout_session_required" in document:
+        required = document["backchannel_logout_session_required"]
+        if not isinstance(required, bool):
+            raise InvalidClientMetadata("backchannel_logout_session_required must be a boolean.")
+        values.backchannel_logout_session_required = required
 
 
 def _pushed_required(document: dict[str, Any]) -> bool:

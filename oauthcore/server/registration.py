@@ -13,7 +13,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ValidationError
 
-from oauthcore import crypto, errors, profiles, scopes, signals
+from oauthcore import crypto, errors, fetch, profiles, scopes, signals
+from oauthcore.conf import oauth_settings
 from oauthcore.errors import InvalidClientMetadata, InvalidRedirectUri
 from oauthcore.hosts import is_loopback_host
 from oauthcore.models import Client
@@ -214,6 +215,28 @@ def validate(
         raise InvalidClientMetadata(f"Unregistered scope: {' '.join(bad)}.")
 
 
+def validate_backchannel_logout_uri(uri: str) -> str:
+    """Return a ``backchannel_logout_uri`` the server may POST to, else raise (Back-Channel Logout
+    2.2, 4): https, or http to a loopback host with ``FETCH_ALLOW_LOOPBACK``; no fragment; an IP
+    address must be public (a name is checked again at each delivery)."""
+    if not uri:
+        return ""
+    try:
+        _, _, host = fetch.check_url(uri)
+        has_fragment = bool(urlsplit(uri).fragment) or "#" in uri
+    except fetch.FetchError as e:
+        raise InvalidClientMetadata(f"backchannel_logout_uri: {e.reason}") from e
+    if has_fragment:
+        raise InvalidClientMetadata("backchannel_logout_uri must not have a fragment.")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return uri  # a name: resolved and checked when a logout token is sent
+    if not fetch.is_public(address, allow_loopback=oauth_settings.FETCH_ALLOW_LOOPBACK):
+        raise InvalidClientMetadata("backchannel_logout_uri must not be a private address.")
+    return uri
+
+
 def parse_scope(scope: str) -> list[str]:
     """Return the scope names of a space-separated ``scope`` (RFC 7591 2), else raise."""
     try:
@@ -243,6 +266,8 @@ def from_metadata(values: client_metadata.Metadata) -> dict[str, Any]:
         "metadata": values.kept,
         "require_pushed_authorization_requests": values.require_pushed_authorization_requests,
         "rotate_refresh_tokens": values.rotate_refresh_tokens,
+        "backchannel_logout_uri": values.backchannel_logout_uri,
+        "backchannel_logout_session_required": values.backchannel_logout_session_required,
     }
 
 
@@ -287,6 +312,13 @@ def replace(client: Client, *, name: str, public: bool = False, **fields: Any) -
         client.rotate_refresh_tokens = bool(fields["rotate_refresh_tokens"])
     elif client.pk is None:  # a new client: the security profile's default
         client.rotate_refresh_tokens = profiles.active().rotate_refresh_tokens
+    if "backchannel_logout_uri" in fields:  # OIDC Back-Channel Logout 2.2
+        client.backchannel_logout_uri = validate_backchannel_logout_uri(
+            fields["backchannel_logout_uri"] or ""
+        )
+    if "backchannel_logout_session_required" in fields:
+        required = bool(fields["backchannel_logout_session_required"])
+        client.backchannel_logout_session_required = required
     metadata = fields.get("metadata")
     if metadata is not None:
         client.metadata = {**metadata, "application_type": application_type or "web"}
@@ -355,6 +387,8 @@ def create_client(
     require_pushed_authorization_requests: bool = False,
     dpop_bound_access_tokens: bool = False,
     rotate_refresh_tokens: bool | None = None,
+    backchannel_logout_uri: str = "",
+    backchannel_logout_session_required: bool = False,
 ) -> tuple[Client, str | None]:
     """Validate and store a new client; return it with its secret (None for a public client).
 
@@ -380,6 +414,8 @@ def create_client(
         require_pushed_authorization_requests=require_pushed_authorization_requests,
         dpop_bound_access_tokens=dpop_bound_access_tokens,
         rotate_refresh_tokens=rotate_refresh_tokens,
+        backchannel_logout_uri=backchannel_logout_uri,
+        backchannel_logout_session_required=backchannel_logout_session_required,
     )
     if Client.objects.filter(client_id=client.client_id).exists():
         raise InvalidClientMetadata(f"A client with client_id {client.client_id!r} already exists.")

@@ -122,6 +122,9 @@ class Command(BaseCommand):
             data["dpop_bound_access_tokens"] = True
         if not client.rotate_refresh_tokens:  # oauthcore's member (docs/fapi.md)
             data["rotate_refresh_tokens"] = False
+        if client.backchannel_logout_uri:  # OIDC Back-Channel Logout 2.2
+            data["backchannel_logout_uri"] = client.backchannel_logout_uri
+            data["backchannel_logout_session_required"] = client.backchannel_logout_session_required
         if options["json"]:
             self.stdout.write(json.dumps(data))
             return
