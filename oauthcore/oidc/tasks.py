@@ -42,7 +42,7 @@ def deliver(client_pk: int, user_pk: int | None, sid: str, attempt: int) -> bool
     try:
         fetch.post_form(client.backchannel_logout_uri, {"logout_token": token}, timeout=timeout)
     except fetch.FetchError as e:
-        retried = attempt <= oauth_settings.BACKCHANNEL_LOGOUT_RETRIES
+        retried = attempt <= oauth_settings.BACKCHANNEL_LOGOUT_RETRIES and can_defer()
         signals.backchannel_logout_failed.send(
             Client, client=client, user=user, error=e.reason, attempt=attempt, retried=retried
         )
@@ -52,9 +52,14 @@ def deliver(client_pk: int, user_pk: int | None, sid: str, attempt: int) -> bool
     return True
 
 
+def can_defer() -> bool:
+    """Tell whether the task backend runs tasks later: without it (the immediate backend, a
+    project with no worker) a failed delivery is not retried, so sign-out never waits longer."""
+    return bool(default_task_backend.supports_defer)
+
+
 def _retry(client_pk: int, user_pk: int | None, sid: str, attempt: int) -> None:
-    """Queue the next attempt after its backoff (at once where the backend cannot defer)."""
-    queued = deliver
-    if default_task_backend.supports_defer:
-        queued = deliver.using(run_after=timezone.now() + backoff(attempt))
-    queued.enqueue(client_pk, user_pk, sid, attempt + 1)
+    """Queue the next attempt after its backoff."""
+    deliver.using(run_after=timezone.now() + backoff(attempt)).enqueue(
+        client_pk, user_pk, sid, attempt + 1
+    )

@@ -115,15 +115,29 @@ def test_a_dead_relying_party_is_retried_with_backoff_and_audited(client, user, 
 
 
 def test_retries_stop_after_backchannel_logout_retries(client, user, audited, settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.OAUTHCORE = {**settings.OAUTHCORE, "BACKCHANNEL_LOGOUT_RETRIES": 2}
     with Receiver(status=503) as dead:
         rp = factories.ClientFactory(backchannel_logout_uri=dead.url)
         oidc_flow.sign_in(client, rp, user)
-        client.logout()  # the immediate backend: every try at once
+        client.logout()
+        for _ in range(4):  # the backoff has passed: each retry is due
+            DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+            run_tasks()
         assert len(dead.tokens) == 3
     assert [(d["attempt"], d["retried"]) for d in failures()] == [(1, True), (2, True), (3, False)]
     assert {event.client_id for event in AuditEvent.objects.filter(event=FAILED)} == {rp.pk}
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+
+
+def test_without_a_worker_one_try_never_retried_in_the_request(client, user, audited, settings):
+    """The immediate backend (a project with no worker) tries once, bounded by the timeout."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with Receiver(status=503) as dead:
+        rp = factories.ClientFactory(backchannel_logout_uri=dead.url)
+        oidc_flow.sign_in(client, rp, user)
+        client.logout()
+        assert len(dead.tokens) == 1
+    assert [(d["attempt"], d["retried"]) for d in failures()] == [(1, False)]
 
 
 def test_a_redirecting_relying_party_is_a_failure(client, user, audited):
