@@ -9,11 +9,15 @@ delivery task per client (``oauthcore.oidc.tasks``): the sign-out never waits fo
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib.auth.signals import user_logged_out
 
 from oauthcore import signals
 from oauthcore.models import AuthorizationCode, Client, RefreshToken
 from oauthcore.oidc import id_tokens, tasks
+
+logger = logging.getLogger(__name__)
 
 
 def _listening(client_ids) -> list[Client]:
@@ -36,7 +40,10 @@ def session_clients(sid: str) -> list[Client]:
 def _queue(client: Client, user, sid: str) -> None:
     if client.backchannel_logout_session_required and not sid:
         return  # the client only understands sid (Back-Channel Logout 2.2)
-    tasks.deliver.enqueue(client.pk, getattr(user, "pk", None), sid, 1)
+    try:
+        tasks.deliver.enqueue(client.pk, getattr(user, "pk", None), sid, 1)
+    except Exception:  # a queue that is down must not stop the user's sign-out
+        logger.exception("A back-channel logout for %s could not be queued.", client.client_id)
 
 
 def notify_session(*, sid: str, user) -> int:
