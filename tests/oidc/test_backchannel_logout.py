@@ -15,7 +15,7 @@ from tests import factories, oidc_flow
 from tests.logout_receiver import Receiver, validate
 from tests.registration_requests import open_registration, registered  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the worker closes connections
 
 LOGOUT = "/oauth/logout/"
 EVENT = "http://schemas.openid.net/event/backchannel-logout"

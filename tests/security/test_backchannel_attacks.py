@@ -16,7 +16,7 @@ from oauthcore.server import registration
 from tests import factories, oidc_flow
 from tests.logout_receiver import Receiver
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the worker closes connections
 
 FAILED = "backchannel_logout_failed"
 
