@@ -204,3 +204,27 @@ def test_session_required_must_be_a_boolean(client, open_registration):  # noqa:
         },
     )
     assert response.json()["error"] == "invalid_client_metadata"
+
+
+def test_the_admin_registers_a_back_channel_uri(admin_client):
+    from tests.ops.test_admin import add_client
+
+    client, _ = add_client(
+        admin_client,
+        backchannel_logout_uri="https://rp.example.com/bc",
+        backchannel_logout_session_required="on",
+    )
+    assert client.backchannel_logout_uri == "https://rp.example.com/bc"
+    assert client.backchannel_logout_session_required
+
+
+@pytest.mark.parametrize(
+    "uri", ["https://192.168.0.10/bc", "ftp://rp.example.com/bc", "https://rp.example.com/#x"]
+)
+def test_the_admin_refuses_a_bad_back_channel_uri(admin_client, uri):
+    from tests.ops.test_admin import ADD_URL, client_form
+
+    response = admin_client.post(ADD_URL, client_form(backchannel_logout_uri=uri))
+    assert response.status_code == HTTPStatus.OK
+    assert "backchannel_logout_uri" in response.content.decode()
+    assert not Client.objects.filter(name="Admin App").exists()
