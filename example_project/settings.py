@@ -24,9 +24,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_tasks",  # the backport of Django 6's tasks framework
+    "django_tasks_db",  # its database backend: run `manage.py db_worker` (docs/deployment.md)
     "oauthcore",
     "example_project",
 ]
+
+# Back-channel logout tokens are delivered by a task worker, off the user's sign-out.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -95,6 +95,8 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
                     "grant_types",
                     "redirect_uris",
                     "post_logout_redirect_uris",
+                    "backchannel_logout_uri",
+                    "backchannel_logout_session_required",
                     "allowed_scopes",
                     "default_scopes",
                     "skip_consent",

@@ -15,7 +15,7 @@ class OAuthCoreConfig(AppConfig):
         from oauthcore import generation
         from oauthcore.contrib.rest_framework import checks as drf_checks  # noqa: F401
         from oauthcore.models import SigningKey
-        from oauthcore.oidc import logins
+        from oauthcore.oidc import backchannel, logins
         from oauthcore.ops import audit as oauthcore_audit
         from oauthcore.ops import (
             checks,  # registers the system checks
@@ -31,6 +31,7 @@ class OAuthCoreConfig(AppConfig):
         generation.connect(SigningKey)  # a key saved or deleted is reread by every process
         revocation.connect()  # a deleted client or consent takes its tokens along
         logins.connect()  # each session's sign-in time, for auth_time and max_age
+        backchannel.connect()  # logout tokens to the clients of a session that signs out
         request_context.connect()  # the client's address, for logs and audit rows
         oauthcore_logging.connect()  # structured logs of the signals
         oauthcore_audit.connect()  # AuditEvent rows of the signals, when AUDIT_LOG is on

@@ -174,7 +174,8 @@ DEFAULTS: dict[str, Any] = {
     # (besides its access tokens). docs/token-exchange.md
     "TOKEN_EXCHANGE_ID_TOKENS": False,
     # --- OpenID Connect Back-Channel Logout ---
-    # How long a logout token is valid, the timeout of one delivery, and the retries.
+    # How long a logout token is valid, the timeout of one delivery (POST), and how many times a
+    # failed delivery is retried (backoff 10 s, 20 s, 40 s...; docs/backchannel-logout.md).
     "BACKCHANNEL_LOGOUT_TOKEN_LIFETIME": timedelta(minutes=2),
     "BACKCHANNEL_LOGOUT_TIMEOUT": timedelta(seconds=5),
     "BACKCHANNEL_LOGOUT_RETRIES": 5,

@@ -1,4 +1,5 @@
-"""The one guarded client for outbound HTTP GETs: JWKS URLs, client metadata documents, ...
+"""The one guarded client for outbound HTTP: GETs of JWKS URLs and client metadata documents,
+POSTs of a form (``post_form``: back-channel logout tokens), ...
 
 A URL a client chose (``get(url)``) is fetched only over https (plain http only to a loopback
 host when ``FETCH_ALLOW_LOOPBACK`` is on), only when every address its name resolves to is public
@@ -27,7 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.message import Message
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.core.cache import cache
 
@@ -215,6 +216,24 @@ class Fetcher:
 
     def get(self, url: str, *, accept: str = "application/json") -> Response:
         """Fetch ``url`` within the guards; return a 200 response or raise ``FetchError``."""
+        return self.send("GET", url, accept=accept)
+
+    def post_form(self, url: str, data: dict[str, str], *, accept: str = "*/*") -> Response:
+        """POST ``data`` form-encoded to ``url`` within the same guards; a 200 or 204 answer
+        is returned, any other raises ``FetchError``."""
+        body = urlencode(data).encode("ascii")
+        return self.send("POST", url, accept=accept, body=body, ok=(200, 204))
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        accept: str,
+        body: bytes | None = None,
+        ok: tuple[int, ...] = (200,),
+    ) -> Response:
+        """Make one request within the guards; return an ``ok`` response or raise ``FetchError``."""
         scheme, port, host = check_url(url, operator=self.operator)
         addresses = self.vet(host, port)
         self.count(host, addresses)
@@ -230,7 +249,7 @@ class Fetcher:
         watchdog.daemon = True
         watchdog.start()
         try:
-            return self._exchange(connection, url, accept, deadline)
+            return self._exchange(connection, (method, url, body, ok), accept, deadline)
         except FetchError:
             raise
         except (OSError, http.client.HTTPException, ValueError) as e:
@@ -241,15 +260,19 @@ class Fetcher:
             watchdog.cancel()
             connection.close()
 
-    def _exchange(self, connection, url: str, accept: str, deadline: float) -> Response:
+    def _exchange(self, connection, call: tuple, accept: str, deadline: float) -> Response:
+        method, url, payload, ok = call
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         headers = {"Accept": accept, "User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
-        connection.request("GET", target, headers=headers)
+        if payload is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, target, body=payload, headers=headers)
         sock = connection.socket
         response = connection.getresponse()
-        if response.status != 200:  # a redirect (3xx) is an answer like any other: refused
-            raise FetchError(f"The server answered {response.status}, not 200.")
+        if response.status not in ok:  # a redirect (3xx) is an answer like any other: refused
+            expected = " or ".join(str(status) for status in ok)
+            raise FetchError(f"The server answered {response.status}, not {expected}.")
         limit = self.max_bytes or oauth_settings.FETCH_MAX_BYTES
         length = response.getheader("Content-Length")
         if length and length.isdigit() and int(length) > limit:
@@ -282,3 +305,8 @@ def _abort(connection: _Pinned) -> None:
 def get(url: str, *, operator: bool = False, accept: str = "application/json") -> Response:
     """Fetch ``url`` through the guards (see the module docstring)."""
     return Fetcher(operator=operator).get(url, accept=accept)
+
+
+def post_form(url: str, data: dict[str, str], *, timeout: float | None = None) -> Response:
+    """POST ``data`` form-encoded to a URL a client chose, through the guards."""
+    return Fetcher(timeout=timeout).post_form(url, data)

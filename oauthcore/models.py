@@ -370,7 +370,7 @@ class AuthorizationCode(models.Model):
     nonce = models.CharField(max_length=255, blank=True)
     auth_time = models.DateTimeField(null=True, blank=True)
     # The OpenID Connect session (``sid``) the user signed in with; empty without openid.
-    session_id = models.CharField(max_length=64, blank=True)
+    session_id = models.CharField(max_length=64, blank=True, db_index=True)  # back-channel logout
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
@@ -416,7 +416,7 @@ class RefreshToken(models.Model):
     scope = models.TextField(blank=True)
     resources = models.JSONField(default=list, blank=True)  # granted (RFC 8707 2.2)
     auth_time = models.DateTimeField(null=True, blank=True)
-    session_id = models.CharField(max_length=64, blank=True)  # OpenID Connect sid
+    session_id = models.CharField(max_length=64, blank=True, db_index=True)  # OpenID Connect sid
     # RFC 9449 5: a public client's refresh token is bound to its DPoP key's thumbprint.
     dpop_jkt = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -49,6 +49,10 @@ Receivers run synchronously, after oauthcore's own transaction; always accept ``
     A client was switched inactive (saved with ``is_active=False``): every token it holds stops
     working at once. ``client``, ``by`` (the staff user when done in the admin, else None),
     ``families`` (how many live refresh-token families were revoked).
+``backchannel_logout_failed``
+    A logout token could not be delivered to a client's ``backchannel_logout_uri`` (OIDC
+    Back-Channel Logout 2.8); sender ``Client``. ``client``, ``user`` (None when unknown),
+    ``error`` (why), ``attempt`` (1 for the first try), ``retried`` (another try is queued).
 ``signing_key_rotated``
     A new key signs from now on (``rotatekeys``, the admin); sender ``SigningKey``. ``kid``,
     ``algorithm``, ``retired`` (the kids of the keys it replaced), ``by`` (staff user or None).
@@ -67,3 +71,4 @@ client_created = Signal()
 client_secret_rotated = Signal()
 client_deactivated = Signal()
 signing_key_rotated = Signal()
+backchannel_logout_failed = Signal()

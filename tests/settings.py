@@ -20,3 +20,7 @@ OAUTHCORE = {
     "ISSUER": "http://testserver",
     "KEY_CACHE_TTL": timedelta(0),
 }
+
+# The database queue, as in production: tests run the queued tasks (``db_worker --batch``) or a
+# worker process; a test may switch to the immediate backend.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -32,6 +32,7 @@ EVENTS = (
     "client_secret_rotated",
     "client_deactivated",
     "signing_key_rotated",
+    "backchannel_logout_failed",
 )
 # The signal arguments copied into ``details``: identifiers and codes, nothing secret.
 DETAILS = (
@@ -46,6 +47,8 @@ DETAILS = (
     "kid",
     "algorithm",
     "retired",
+    "attempt",
+    "retried",
 )
 MAX_CLIENT_ID_LENGTH = 100  # AuditEvent.client_identifier max_length
 

@@ -132,6 +132,8 @@ class ClientForm(forms.ModelForm):
             "grant_types",
             "redirect_uris",
             "post_logout_redirect_uris",
+            "backchannel_logout_uri",
+            "backchannel_logout_session_required",
             "allowed_scopes",
             "default_scopes",
             "allowed_resources",
@@ -148,6 +150,8 @@ class ClientForm(forms.ModelForm):
             "refresh_token_lifetime",
             "metadata",
         ]
+        # Checked by the registration rules in clean(), like dynamic registration's member.
+        field_classes = {"backchannel_logout_uri": forms.CharField}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -225,6 +229,9 @@ class ClientForm(forms.ModelForm):
             jwks, jwks_uri = data.get("jwks") or {}, data.get("jwks_uri") or ""
             registration.validate_keys(method, jwks, jwks_uri)  # RFC 7523 private_key_jwt
             data["jwks"], data["jwks_uri"] = jwks, jwks_uri
+            data["backchannel_logout_uri"] = registration.validate_backchannel_logout_uri(
+                data.get("backchannel_logout_uri") or ""
+            )  # OIDC Back-Channel Logout 2.2
         except InvalidClientMetadata as e:
             raise forms.ValidationError(str(e)) from e
         return data

@@ -53,6 +53,8 @@ class Metadata:
     # oauthcore's members (docs/token-exchange.md), staff-registered clients only; None: not given
     token_exchange_audiences: list[str] | None = None
     token_exchange_scopes: list[str] | None = None
+    backchannel_logout_uri: str = ""  # OIDC Back-Channel Logout 2.2
+    backchannel_logout_session_required: bool = False
     kept: dict[str, Any] = field(default_factory=dict)  # jwks, jwks_uri, client_uri, contacts...
 
     @property
@@ -173,7 +175,20 @@ def parse(document: Any) -> Metadata:
     for name in ("token_exchange_audiences", "token_exchange_scopes"):  # RFC 8693 policy
         if name in document:
             setattr(values, name, _strings(name, document[name]))
+    _backchannel(document, values)
     return values
+
+
+def _backchannel(document: dict[str, Any], values: Metadata) -> None:
+    """Read the Back-Channel Logout 2.2 members: a URI string and a boolean."""
+    if "backchannel_logout_uri" in document:
+        uri = _string("backchannel_logout_uri", document["backchannel_logout_uri"])
+        values.backchannel_logout_uri = uri
+    if "backchannel_logout_session_required" in document:
+        required = document["backchannel_logout_session_required"]
+        if not isinstance(required, bool):
+            raise InvalidClientMetadata("backchannel_logout_session_required must be a boolean.")
+        values.backchannel_logout_session_required = required
 
 
 def _pushed_required(document: dict[str, Any]) -> bool:

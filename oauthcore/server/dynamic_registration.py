@@ -173,6 +173,9 @@ def information(
         body["dpop_bound_access_tokens"] = True
     if not client.rotate_refresh_tokens:  # oauthcore's member (docs/fapi.md)
         body["rotate_refresh_tokens"] = False
+    if client.backchannel_logout_uri:  # OIDC Back-Channel Logout 2.2
+        body["backchannel_logout_uri"] = client.backchannel_logout_uri
+        body["backchannel_logout_session_required"] = client.backchannel_logout_session_required
     if not client.is_public:
         body["client_secret_expires_at"] = 0  # never expires (RFC 7591 3.2.1)
     if secret is not None:

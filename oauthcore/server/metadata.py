@@ -48,6 +48,8 @@ def openid_metadata() -> dict:
         "claims_parameter_supported": False,
         "request_uri_parameter_supported": False,
         "require_request_uri_registration": False,
+        "backchannel_logout_supported": True,  # OIDC Back-Channel Logout 2.1
+        "backchannel_logout_session_supported": True,
     }
 
 

@@ -13,7 +13,8 @@ from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ValidationError
 
-from oauthcore import crypto, errors, profiles, scopes, signals
+from oauthcore import crypto, errors, fetch, profiles, scopes, signals
+from oauthcore.conf import oauth_settings
 from oauthcore.errors import InvalidClientMetadata, InvalidRedirectUri
 from oauthcore.hosts import is_loopback_host
 from oauthcore.models import Client
@@ -245,6 +246,28 @@ def _validate_token_exchange(
         )
 
 
+def validate_backchannel_logout_uri(uri: str) -> str:
+    """Return a ``backchannel_logout_uri`` the server may POST to, else raise (Back-Channel Logout
+    2.2, 4): https, or http to a loopback host with ``FETCH_ALLOW_LOOPBACK``; no fragment; an IP
+    address must be public (a name is checked again at each delivery)."""
+    if not uri:
+        return ""
+    try:
+        _, _, host = fetch.check_url(uri)
+        has_fragment = bool(urlsplit(uri).fragment) or "#" in uri
+    except fetch.FetchError as e:
+        raise InvalidClientMetadata(f"backchannel_logout_uri: {e.reason}") from e
+    if has_fragment:
+        raise InvalidClientMetadata("backchannel_logout_uri must not have a fragment.")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return uri  # a name: resolved and checked when a logout token is sent
+    if not fetch.is_public(address, allow_loopback=oauth_settings.FETCH_ALLOW_LOOPBACK):
+        raise InvalidClientMetadata("backchannel_logout_uri must not be a private address.")
+    return uri
+
+
 def parse_scope(scope: str) -> list[str]:
     """Return the scope names of a space-separated ``scope`` (RFC 7591 2), else raise."""
     try:
@@ -276,6 +299,8 @@ def from_metadata(values: client_metadata.Metadata) -> dict[str, Any]:
         "rotate_refresh_tokens": values.rotate_refresh_tokens,
         "token_exchange_audiences": values.token_exchange_audiences,
         "token_exchange_scopes": values.token_exchange_scopes,
+        "backchannel_logout_uri": values.backchannel_logout_uri,
+        "backchannel_logout_session_required": values.backchannel_logout_session_required,
     }
 
 
@@ -325,6 +350,13 @@ def replace(client: Client, *, name: str, public: bool = False, **fields: Any) -
     for policy in ("token_exchange_audiences", "token_exchange_scopes"):  # RFC 8693
         if fields.get(policy) is not None:
             setattr(client, policy, list(dict.fromkeys(fields[policy])))
+    if "backchannel_logout_uri" in fields:  # OIDC Back-Channel Logout 2.2
+        client.backchannel_logout_uri = validate_backchannel_logout_uri(
+            fields["backchannel_logout_uri"] or ""
+        )
+    if "backchannel_logout_session_required" in fields:
+        required = bool(fields["backchannel_logout_session_required"])
+        client.backchannel_logout_session_required = required
     metadata = fields.get("metadata")
     if metadata is not None:
         client.metadata = {**metadata, "application_type": application_type or "web"}
@@ -395,6 +427,8 @@ def create_client(
     rotate_refresh_tokens: bool | None = None,
     token_exchange_audiences: list[str] | None = None,
     token_exchange_scopes: list[str] | None = None,
+    backchannel_logout_uri: str = "",
+    backchannel_logout_session_required: bool = False,
 ) -> tuple[Client, str | None]:
     """Validate and store a new client; return it with its secret (None for a public client).
 
@@ -422,6 +456,8 @@ def create_client(
         rotate_refresh_tokens=rotate_refresh_tokens,
         token_exchange_audiences=token_exchange_audiences,
         token_exchange_scopes=token_exchange_scopes,
+        backchannel_logout_uri=backchannel_logout_uri,
+        backchannel_logout_session_required=backchannel_logout_session_required,
     )
     if Client.objects.filter(client_id=client.client_id).exists():
         raise InvalidClientMetadata(f"A client with client_id {client.client_id!r} already exists.")

@@ -3,7 +3,8 @@
 The user is signed out at once when the ``id_token_hint`` names the current session (its ``sid``
 and ``sub``); otherwise they confirm with a CSRF-protected form, so another site cannot sign them
 out. Afterwards the user goes back to a registered ``post_logout_redirect_uri`` (with ``state``),
-or sees the "you are logged out" page.
+or sees the "you are logged out" page. Signing out sends Django's ``user_logged_out``, on which
+each client the session signed in to gets a back-channel logout token (``oidc.backchannel``).
 """
 
 from dataclasses import dataclass

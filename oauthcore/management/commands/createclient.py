@@ -125,6 +125,9 @@ class Command(BaseCommand):
         for policy in ("token_exchange_audiences", "token_exchange_scopes"):  # RFC 8693
             if getattr(client, policy):
                 data[policy] = getattr(client, policy)
+        if client.backchannel_logout_uri:  # OIDC Back-Channel Logout 2.2
+            data["backchannel_logout_uri"] = client.backchannel_logout_uri
+            data["backchannel_logout_session_required"] = client.backchannel_logout_session_required
         if options["json"]:
             self.stdout.write(json.dumps(data))
             return
