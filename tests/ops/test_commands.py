@@ -178,7 +178,7 @@ def test_cleartokens_deletes_only_expired_rows(client_app, user, capsys, batch_s
     assert capsys.readouterr().out.strip() == (
         "Deleted 3 authorization codes, 3 refresh tokens, 0 pushed authorization requests, "
         "3 revoked access tokens, 0 token exchanges, 1 signing keys, 0 unused self-registered clients, "
-        "0 audit events."
+        "0 device authorizations, 0 audit events."
     )
     for model in (AuthorizationCode, RefreshToken, RevokedAccessToken):
         assert model.objects.count() == 1

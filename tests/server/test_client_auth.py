@@ -213,7 +213,7 @@ def test_a_repeated_parameter_is_refused(client, client_app, secret, name):
         ("", "invalid_request"),
         ("password", "unsupported_grant_type"),
         ("implicit", "unsupported_grant_type"),
-        ("urn:ietf:params:oauth:grant-type:device_code", "unsupported_grant_type"),
+        ("urn:ietf:params:oauth:grant-type:saml2-bearer", "unsupported_grant_type"),
         ("ßö✓", "unsupported_grant_type"),
         ("g" * 100_000, "unsupported_grant_type"),
     ],

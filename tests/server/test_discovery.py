@@ -35,6 +35,7 @@ def test_metadata_names_real_endpoints(client, path):
         "refresh_token",
         "client_credentials",
         "urn:ietf:params:oauth:grant-type:device_code",
+        "urn:ietf:params:oauth:grant-type:token-exchange",
     }
     assert "read:email" in doc["scopes_supported"]
     assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
