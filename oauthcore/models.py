@@ -570,6 +570,24 @@ class RevokedAccessToken(models.Model):
         return self.jti
 
 
+class SpentIdentifier(models.Model):
+    """A one-time identifier already used (a DPoP proof's or a client assertion's ``jti``).
+
+    Kept until the proof or assertion it came from can no longer be accepted anyway. Used when
+    the default cache is not shared by every process (``single_use.py``); the primary key is a
+    digest of the namespace and the value, so a second insert of the same one fails.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("spent identifier")
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class InitialAccessTokenQuerySet(models.QuerySet):
     def usable(self, now: datetime | None = None) -> InitialAccessTokenQuerySet:
         now = now or timezone.now()

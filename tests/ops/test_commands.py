@@ -5,6 +5,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from oauthcore.models import (
     RefreshToken,
     RevokedAccessToken,
     SigningKey,
+    SpentIdentifier,
 )
 from tests import factories
 
@@ -166,6 +168,7 @@ def test_cleartokens_deletes_only_expired_rows(client_app, user, capsys, batch_s
         aged(factories.AuthorizationCodeFactory, expired=expired, client=client_app, user=user)
         aged(factories.RefreshTokenFactory, expired=expired, client=client_app, user=user)
         aged(factories.RevokedAccessTokenFactory, expired=expired)
+        aged(SpentIdentifier.objects.create, expired=expired, key=f"{expired}{uuid.uuid4().hex}")
     keyring.signing_key()
     keyring.rotate()
     retired = SigningKey.objects.get(state="retired")
@@ -178,9 +181,9 @@ def test_cleartokens_deletes_only_expired_rows(client_app, user, capsys, batch_s
     assert capsys.readouterr().out.strip() == (
         "Deleted 3 authorization codes, 3 refresh tokens, 0 pushed authorization requests, "
         "3 revoked access tokens, 0 token exchanges, 1 signing keys, 0 unused self-registered clients, "
-        "0 device authorizations, 0 audit events."
+        "0 device authorizations, 3 spent identifiers, 0 audit events."
     )
-    for model in (AuthorizationCode, RefreshToken, RevokedAccessToken):
+    for model in (AuthorizationCode, RefreshToken, RevokedAccessToken, SpentIdentifier):
         assert model.objects.count() == 1
         assert model.objects.get().expires_at > timezone.now()
     assert set(SigningKey.objects.values_list("state", flat=True)) == {"active", "retired"}

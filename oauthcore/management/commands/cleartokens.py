@@ -14,6 +14,7 @@ from oauthcore.models import (
     RefreshToken,
     RevokedAccessToken,
     SigningKey,
+    SpentIdentifier,
     TokenExchange,
 )
 
@@ -36,7 +37,7 @@ def delete_in_batches(queryset, batch_size: int) -> int:
 class Command(BaseCommand):
     help = (
         "Delete expired authorization codes, refresh-token families, pushed authorization "
-        "requests, deny-list entries, token exchange records, "
+        "requests, deny-list entries, token exchange records, spent one-time identifiers, "
         "retired signing keys whose tokens have all expired, audit events older than "
         "AUDIT_LOG_RETENTION, and self-registered clients never used within "
         "REGISTRATION_UNUSED_LIFETIME."
@@ -63,6 +64,7 @@ class Command(BaseCommand):
                 created_at__lte=now - oauth_settings.REGISTRATION_UNUSED_LIFETIME,
             ),
             "device authorizations": DeviceAuthorization.objects.filter(expires_at__lte=now),
+            "spent identifiers": SpentIdentifier.objects.filter(expires_at__lte=now),
             "audit events": AuditEvent.objects.filter(
                 created_at__lte=now - oauth_settings.AUDIT_LOG_RETENTION
             ),
