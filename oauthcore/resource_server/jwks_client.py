@@ -1,38 +1,26 @@
 """The issuer's public keys for a resource server in another project: a cached remote JWKS.
 
 The set is fetched through ``oauthcore.fetch`` over https (plain http only from a loopback host),
-never following a redirect, within a time and size limit, kept for ``JWKS_CACHE_TTL``, and
-fetched again early when a token names an unknown kid, but never more than once per
-``JWKS_MIN_REFETCH_INTERVAL``: a flood of made-up kids cannot hammer the issuer. A failed fetch
-keeps the cached set. Only asymmetric keys with their own ``alg`` are trusted (RFC 8725 3.1):
-never HS256, never "none".
+never following a redirect, within a time and size limit, and cached and refetched as
+``jose/remote_keys.py`` says. Only asymmetric keys with their own ``alg`` and ``kid`` are trusted
+(RFC 8725 3.1): never HS256, never "none".
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import threading
-import time
 from typing import Any
 
-import jwt
 from django.core.signals import setting_changed
 
 from oauthcore import fetch as outbound
 from oauthcore.conf import oauth_settings
+from oauthcore.jose import remote_keys
 from oauthcore.jose.keys import Key
 
-logger = logging.getLogger(__name__)
-
 MAX_JWKS_BYTES = 512 * 1024
-KEY_TYPES = {
-    "RS256": {("RSA", None)},
-    "PS256": {("RSA", None)},
-    "ES256": {("EC", "P-256")},
-    "EdDSA": {("OKP", "Ed25519"), ("OKP", "Ed448")},
-}
-PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "k"})
+ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
+KEY_TYPES = {alg: remote_keys.KEY_TYPES[alg] for alg in ALGORITHMS}
 
 
 def fetch(url: str, timeout: float) -> Any:
@@ -51,16 +39,13 @@ def fetch(url: str, timeout: float) -> Any:
 
 def parse_key(jwk: Any) -> Key | None:
     """Return the verifying key of one JWK, or None when we do not trust it."""
-    if not isinstance(jwk, dict) or PRIVATE_MEMBERS & set(jwk):
+    if not isinstance(jwk, dict) or not isinstance(kid := jwk.get("kid"), str):
         return None
-    alg, kid = jwk.get("alg"), jwk.get("kid")
-    if alg not in KEY_TYPES or not isinstance(kid, str) or jwk.get("use", "sig") != "sig":
+    alg = jwk.get("alg")
+    if alg is None or remote_keys.algorithms_of(jwk, KEY_TYPES) != {alg}:
         return None
-    if (jwk.get("kty"), jwk.get("crv")) not in KEY_TYPES[alg]:
-        return None
-    try:
-        public_key = jwt.PyJWK(jwk, algorithm=alg).key
-    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
+    public_key = remote_keys.public_key(jwk, alg)
+    if public_key is None:
         return None
     return Key(kid=kid, algorithm=alg, private_key=None, public_key=public_key, jwk=jwk)
 
@@ -75,51 +60,19 @@ def parse(document: Any) -> dict[str, Key]:
     return found
 
 
-class JWKSClient:
-    """A remote JWK Set, cached and refetched on an unknown kid at most once per interval."""
+class JWKSClient(remote_keys.RemoteKeySet[dict[str, Key]]):
+    """The issuer's JWK Set, by kid."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.keys: dict[str, Key] = {}
-        self.fetched_at: float | None = None
-        self.attempted_at: float | None = None
-        self.fetches = 0  # attempts so far, for monitoring and tests
-        self._lock = threading.Lock()
+        super().__init__(url, load=self._fetch, empty={})
 
-    def _now(self) -> float:
-        return time.monotonic()
-
-    def _may_fetch(self, now: float) -> bool:
-        interval = oauth_settings.JWKS_MIN_REFETCH_INTERVAL.total_seconds()
-        return self.attempted_at is None or now - self.attempted_at >= interval
-
-    def _stale(self, now: float) -> bool:
-        ttl = oauth_settings.JWKS_CACHE_TTL.total_seconds()
-        return self.fetched_at is None or now - self.fetched_at >= ttl
-
-    def refresh(self, now: float) -> None:
-        """Fetch the set again unless another fetch happened within the interval."""
-        with self._lock:
-            if not self._may_fetch(now):
-                return
-            self.attempted_at, self.fetches = now, self.fetches + 1
-            try:
-                document = fetch(self.url, oauth_settings.JWKS_FETCH_TIMEOUT.total_seconds())
-            except outbound.FetchError as e:
-                logger.warning("Fetching the JWKS from %s failed: %s", self.url, e)
-                return
-            self.keys, self.fetched_at = parse(document), now
+    @staticmethod
+    def _fetch(url: str) -> dict[str, Key]:
+        return parse(fetch(url, oauth_settings.JWKS_FETCH_TIMEOUT.total_seconds()))
 
     def find(self, kid: str) -> Key | None:
         """Return the key named ``kid``, refreshing a stale set or looking for a new kid."""
-        now = self._now()
-        if self._stale(now) and self._may_fetch(now):
-            self.refresh(now)
-        key = self.keys.get(kid)
-        if key is None and self._may_fetch(now):
-            self.refresh(now)
-            key = self.keys.get(kid)
-        return key
+        return self.lookup(lambda keys: keys.get(kid))
 
 
 _clients: dict[str, JWKSClient] = {}

@@ -6,41 +6,26 @@ refused at registration and ignored here. A key with an ``alg`` verifies only th
 without it the algorithms its type allows; both only among those the caller accepts.
 
 A ``jwks_uri`` is a URL the client chose, so it is fetched through ``oauthcore.fetch`` with every
-guard (https, public addresses only, no redirects, time and size limits). Each process keeps a
-fetched set ``JWKS_CACHE_TTL`` and fetches it again early when a JWT names an unknown ``kid``,
-but at most once per ``JWKS_MIN_REFETCH_INTERVAL``: made-up kids cannot make us hammer a host.
-A failed fetch keeps the set we had.
+guard (https, public addresses only, no redirects, time and size limits), and cached and fetched
+again as ``jose/remote_keys.py`` says.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.signals import setting_changed
 
 from oauthcore import fetch
-from oauthcore.conf import oauth_settings
 from oauthcore.errors import InvalidClientMetadata
+from oauthcore.jose import remote_keys
 from oauthcore.models import Client
 
-logger = logging.getLogger(__name__)
-
-# The asymmetric algorithms we verify (RFC 7518 3, RFC 8037) and the key types each needs.
-KEY_TYPES = {
-    "RS256": {("RSA", None)},
-    "PS256": {("RSA", None)},
-    "ES256": {("EC", "P-256")},
-    "EdDSA": {("OKP", "Ed25519")},
-}
-PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
-MIN_RSA_BITS = 2048
+# The asymmetric algorithms a client may sign with, and the key types each needs.
+KEY_TYPES = {alg: remote_keys.KEY_TYPES[alg] for alg in ("RS256", "PS256", "ES256", "EdDSA")}
 MAX_REMEMBERED = 1000
 ACCEPT = "application/jwk-set+json, application/json"
 
@@ -69,12 +54,12 @@ def check_jwk(jwk: Any) -> None:
     """Refuse a JWK that is not a public key of a type we verify."""
     if not isinstance(jwk, dict):
         raise InvalidClientMetadata("Each key of jwks must be a JWK object.")
-    if PRIVATE_MEMBERS & set(jwk) or jwk.get("kty") == "oct":
+    if remote_keys.PRIVATE_MEMBERS & set(jwk) or jwk.get("kty") == "oct":
         raise InvalidClientMetadata("jwks must hold public keys only, no private key material.")
     if parse_key(jwk) is None:
         raise InvalidClientMetadata(
-            "Each key of jwks must be an RSA (2048 bits at least), EC P-256 or Ed25519 public "
-            "signing key."
+            "Each key of jwks must be an RSA (2048 bits at least), EC P-256, Ed25519 or Ed448 "
+            "public signing key."
         )
 
 
@@ -99,23 +84,13 @@ def check_jwks_uri(url: str) -> str:
 
 def parse_key(jwk: Any) -> ClientKey | None:
     """Return the public key of one JWK, or None when it is not one we trust."""
-    if not isinstance(jwk, dict) or PRIVATE_MEMBERS & set(jwk):
+    algorithms = remote_keys.algorithms_of(jwk, KEY_TYPES)
+    if not algorithms or not isinstance(jwk.get("kid", ""), str):
         return None
-    if jwk.get("use", "sig") != "sig" or not isinstance(jwk.get("kid", ""), str):
+    public_key = remote_keys.public_key(jwk, min(algorithms))
+    if public_key is None:
         return None
-    kind = (jwk.get("kty"), jwk.get("crv"))
-    fitting = {alg for alg, kinds in KEY_TYPES.items() if kind in kinds}
-    alg = jwk.get("alg")
-    algorithms = fitting & {alg} if alg is not None else fitting
-    if not algorithms:
-        return None
-    try:
-        public_key = jwt.PyJWK(jwk, algorithm=next(iter(sorted(algorithms)))).key
-    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
-        return None
-    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MIN_RSA_BITS:
-        return None  # RFC 7518 3.3, FAPI 2.0 5.4.1 2
-    return ClientKey(jwk.get("kid"), frozenset(algorithms), public_key)
+    return ClientKey(jwk.get("kid"), algorithms, public_key)
 
 
 def parse(document: Any) -> list[ClientKey]:
@@ -126,40 +101,16 @@ def parse(document: Any) -> list[ClientKey]:
     return [key for jwk in entries if (key := parse_key(jwk)) is not None]
 
 
-class RemoteSet:
-    """A client's ``jwks_uri``: fetched, kept a while, fetched again on an unknown kid."""
+def _load(url: str) -> list[ClientKey]:
+    """Fetch a client's ``jwks_uri`` and return the keys we trust in it."""
+    response = fetch.get(url, accept=ACCEPT)
+    try:
+        return parse(json.loads(response.body))
+    except (ValueError, RecursionError) as e:  # RecursionError: nested too deep
+        raise fetch.FetchError("The JWKS document is not JSON.") from e
 
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.keys: list[ClientKey] = []
-        self.fetched_at: float | None = None
-        self.attempted_at: float | None = None
-        self._lock = threading.Lock()
 
-    def may_fetch(self, now: float) -> bool:
-        interval = oauth_settings.JWKS_MIN_REFETCH_INTERVAL.total_seconds()
-        return self.attempted_at is None or now - self.attempted_at >= interval
-
-    def stale(self, now: float) -> bool:
-        ttl = oauth_settings.JWKS_CACHE_TTL.total_seconds()
-        return self.fetched_at is None or now - self.fetched_at >= ttl
-
-    def refresh(self, now: float) -> None:
-        """Fetch the set again unless another fetch was tried within the interval."""
-        with self._lock:
-            if not self.may_fetch(now):
-                return
-            self.attempted_at = now
-            try:
-                response = fetch.get(self.url, accept=ACCEPT)
-                document = json.loads(response.body)
-            except fetch.FetchError as e:
-                logger.warning("Fetching the client JWKS at %s failed: %s", self.url, e.reason)
-                return
-            except (ValueError, RecursionError):
-                logger.warning("The client JWKS at %s is not JSON.", self.url)
-                return
-            self.keys, self.fetched_at = parse(document), now
+RemoteSet = remote_keys.RemoteKeySet[list[ClientKey]]
 
 
 _remote: dict[str, RemoteSet] = {}
@@ -170,7 +121,7 @@ def _remote_set(url: str) -> RemoteSet:
     if remote is None:
         if len(_remote) >= MAX_REMEMBERED:
             _remote.clear()
-        remote = _remote[url] = RemoteSet(url)
+        remote = _remote[url] = RemoteSet(url, load=_load, empty=[])
     return remote
 
 
@@ -184,14 +135,8 @@ def find(client: Client, *, kid: str | None, alg: str) -> list[Any]:
         return [key.public_key for key in _fitting(parse(client.jwks), kid, alg)]
     if not client.jwks_uri:
         return []
-    remote, now = _remote_set(client.jwks_uri), time.monotonic()
-    if remote.stale(now) and remote.may_fetch(now):
-        remote.refresh(now)
-    fitting = _fitting(remote.keys, kid, alg)
-    if not fitting and remote.may_fetch(now):  # a new key: the client may have rotated
-        remote.refresh(now)
-        fitting = _fitting(remote.keys, kid, alg)
-    return [key.public_key for key in fitting]
+    remote = _remote_set(client.jwks_uri)
+    return [key.public_key for key in remote.lookup(lambda keys: _fitting(keys, kid, alg))]
 
 
 def has_keys(client: Client) -> bool:
