@@ -1,4 +1,9 @@
-"""Django admin: clients (a new secret is shown once, never a hash), signing keys, grants read-only."""
+"""Django admin: clients (a new secret is shown once, never a hash), signing keys, grants read-only.
+
+Every list stays fast at ten million rows (``ops/admin_lists.py``): no full count, filters and
+searches on indexed columns only, sorting only by indexed columns. ``end_sessions`` is the
+"End all sessions" action for a project's user admin (docs/backchannel-logout.md).
+"""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -23,8 +28,11 @@ from oauthcore.models import (
     RevokedAccessToken,
     SigningKey,
 )
-from oauthcore.ops import admin_actions, forms
+from oauthcore.ops import admin_actions, admin_lists, forms, session_actions
 from oauthcore.server import registration
+
+# For a project's user admin: ``actions = [end_sessions]`` (docs/backchannel-logout.md).
+end_sessions = session_actions.end_sessions
 
 SECRET_FIELDS = [
     "secret_hash",
@@ -48,8 +56,12 @@ class PageMixin:
         return TemplateResponse(request, f"admin/oauthcore/{template}", context)
 
 
+class ListAdmin(admin_lists.FastListMixin, admin_lists.IndexedSearchMixin, admin.ModelAdmin):
+    """A list that stays fast on a big table; ``search_fields`` are matched exactly."""
+
+
 @admin.register(Client)
-class ClientAdmin(PageMixin, admin.ModelAdmin):
+class ClientAdmin(PageMixin, ListAdmin):
     form = forms.ClientForm
     list_display = (
         "name",
@@ -61,7 +73,9 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("origin", "client_type", "token_endpoint_auth_method", "is_active")
-    search_fields = ("name", "client_id")
+    search_fields = ("client_id", "name")
+    search_help_text = _("An exact client ID or name.")
+    sortable_by = ("name", "client_id")
     readonly_fields = (
         "registered_by",
         "secret_status",
@@ -234,7 +248,7 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
 
 
 @admin.register(InitialAccessToken)
-class InitialAccessTokenAdmin(admin.ModelAdmin):
+class InitialAccessTokenAdmin(ListAdmin):
     """Initial access tokens (RFC 7591 3): made by `createregistrationtoken`, listed, deleted."""
 
     list_display = ("__str__", "created_at", "expires_at", "remaining_uses")
@@ -247,7 +261,7 @@ class InitialAccessTokenAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ListAdmin):
     """A list to look at: rows are made by the protocol, never typed in."""
 
     def has_add_permission(self, request):
@@ -303,8 +317,11 @@ class SigningKeyAdmin(PageMixin, ReadOnlyAdmin):
 class AuthorizationCodeAdmin(ReadOnlyAdmin):
     list_display = ("client", "user", "scope", "created_at", "expires_at", "used_at")
     list_select_related = ("client", "user")
+    raw_id_fields = ("client", "user")
     fields = ("client", "user", "redirect_uri", "scope", "created_at", "expires_at", "used_at")
-    search_fields = ("client__client_id", "user__username")
+    search_fields = ("user", "client")
+    search_help_text = _("An exact username or client ID.")
+    sortable_by = ("expires_at",)
 
 
 @admin.register(RefreshToken)
@@ -321,8 +338,11 @@ class RefreshTokenAdmin(ReadOnlyAdmin):
     )
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     list_select_related = ("client", "user")
+    raw_id_fields = ("client", "user")
     fields = list_display
-    search_fields = ("client__client_id", "user__username", "family_id")
+    search_fields = ("user", "client", "family_id")
+    search_help_text = _("An exact username, client ID or family ID.")
+    sortable_by = ("expires_at",)
     actions = [admin_actions.revoke_families]
 
     def has_delete_permission(self, request, obj=None):
@@ -334,19 +354,22 @@ class ConsentAdmin(ReadOnlyAdmin):
     """A user's grants: filter by user; each consent shows its live tokens; "Revoke access"."""
 
     list_display = ("user", "client", "scopes", "updated_at")
-    list_filter = (
-        ("user", admin.RelatedOnlyFieldListFilter),
-        ("client", admin.RelatedOnlyFieldListFilter),
-    )
+    list_filter = (admin_lists.UserFilter, admin_lists.ClientFilter)  # ?user=<pk>, ?client=<pk>
     list_select_related = ("client", "user")
+    raw_id_fields = ("client", "user")
     fields = ("user", "client", "scopes", "grants", "created_at", "updated_at")
     readonly_fields = ("grants",)
-    search_fields = ("client__client_id", "user__username")
-    actions = [admin_actions.revoke_access]
+    search_fields = ("user", "client")
+    search_help_text = _("An exact username or client ID.")
+    sortable_by = ()
+    actions = [admin_actions.revoke_access, session_actions.end_sessions_of_users]
 
     @admin.display(description=_("tokens"))
     def grants(self, obj):
         return admin_actions.grants_summary(obj)
+
+    def has_end_sessions_permission(self, request):
+        return session_actions.may_end_sessions(request.user)
 
 
 @admin.register(RevokedAccessToken)
@@ -354,6 +377,8 @@ class RevokedAccessTokenAdmin(ReadOnlyAdmin):
     list_display = ("jti", "revoked_at", "expires_at")
     fields = list_display
     search_fields = ("jti",)
+    search_help_text = _("An exact jti.")
+    sortable_by = ("expires_at",)
 
 
 @admin.register(AuditEvent)
@@ -361,12 +386,14 @@ class AuditEventAdmin(ReadOnlyAdmin):
     """The audit log (``AUDIT_LOG``): to read only; ``cleartokens`` ages rows out."""
 
     list_display = ("created_at", "event", "client_identifier", "user", "ip")
-    list_filter = ("event",)
+    list_filter = (admin_lists.EventFilter,)
     list_select_related = ("user",)
+    raw_id_fields = ("client", "user")
     fields = ("created_at", "event", "client", "client_identifier", "user", "ip", "details")
-    search_fields = ("client_identifier", "user__username", "ip")
-    date_hierarchy = "created_at"
-    ordering = ("-created_at", "-pk")
+    search_fields = ("client_identifier", "user", "ip")
+    search_help_text = _("An exact client ID, username or IP address.")
+    sortable_by = ("created_at",)
+    ordering = ("-created_at", "-pk")  # no date_hierarchy: it reads every row's date
 
     def has_delete_permission(self, request, obj=None):
         return False
