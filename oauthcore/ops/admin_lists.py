@@ -118,9 +118,12 @@ class _ChosenFilter(admin.SimpleListFilter):
             return None
 
     def lookups(self, request, model_admin):
+        """Offer the chosen row only; a value that names none is listed too, so it applies."""
+        if self.value() is None:
+            return []
         pk = self.chosen()
         found = self.model._default_manager.filter(pk=pk).first() if pk is not None else None
-        return [(self.value(), str(found))] if found else []
+        return [(self.value(), str(found) if found else _("none (%s)") % self.value())]
 
     def queryset(self, request, queryset):
         if self.value() is None:

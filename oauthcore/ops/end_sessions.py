@@ -12,11 +12,14 @@ docs/backchannel-logout.md says how a site ends those sessions too.
 
 from __future__ import annotations
 
+import binascii
+import zlib
 from dataclasses import dataclass, field
 from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.core import signing
 from django.utils import timezone
 
 from oauthcore import signals
@@ -55,6 +58,29 @@ def can_list_sessions() -> bool:
     return hasattr(session_store(), "get_model_class")
 
 
+def _needles(owners: set[str]) -> tuple[bytes, ...] | None:
+    """Return what the JSON of a session of one of ``owners`` contains, or None when sessions
+    are not Django's JSON (another ``SESSION_SERIALIZER``): every row is then decoded."""
+    if settings.SESSION_SERIALIZER != "django.contrib.sessions.serializers.JSONSerializer":
+        return None
+    return tuple(f'"{SESSION_KEY}":"{owner}"'.encode() for owner in owners)
+
+
+def _may_be_theirs(data: str, needles: tuple[bytes, ...] | None) -> bool:
+    """Tell cheaply whether a session row may belong to one of the users: its payload, read
+    without checking the signature (``signing.dumps``: ``[.]base64:timestamp:signature``, the
+    dot for zlib). A row that may is decoded in full, signature checked."""
+    if needles is None:
+        return True
+    payload = data.split(":", 1)[0]
+    try:
+        raw = signing.b64_decode(payload.removeprefix(".").encode())
+        raw = zlib.decompress(raw) if payload.startswith(".") else raw
+    except (binascii.Error, ValueError, zlib.error):
+        return False
+    return any(needle in raw for needle in needles)
+
+
 def find_sessions(users) -> dict[str, list[tuple[str, str]]] | None:
     """Return user pk (as sessions store it) -> (session key, sid) of each live session, or None
     when the backend cannot list sessions. Reads every live session once, ``CHUNK`` at a time."""
@@ -62,10 +88,13 @@ def find_sessions(users) -> dict[str, list[tuple[str, str]]] | None:
         return None
     store = session_store()
     wanted = {user._meta.pk.value_to_string(user) for user in users}
+    needles = _needles(wanted)
     rows = store.get_model_class().objects.filter(expire_date__gt=timezone.now())
     found: dict[str, list[tuple[str, str]]] = {}
     decoder = store()
     for key, data in rows.values_list("session_key", "session_data").iterator(CHUNK):
+        if not _may_be_theirs(data, needles):
+            continue
         session = decoder.decode(data)
         owner = session.get(SESSION_KEY)
         if owner in wanted:

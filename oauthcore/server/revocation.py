@@ -88,10 +88,12 @@ def revoke_access_token(claims: dict[str, Any], *, now: datetime | None = None) 
 def _revoked(
     client, user, *, jti: str | None = None, family_id: uuid.UUID | None = None, by=None
 ) -> None:
-    """Send ``token_revoked`` for one access token (``jti``) or one refresh family."""
+    """Send ``token_revoked`` for one access token (``jti``) or one refresh family; ``by``
+    (the staff user) only when staff acted, as the admin's actions send it."""
     kind = "access_token" if jti else "refresh_token"
+    staff = {"by": by} if by is not None else {}
     signals.token_revoked.send(
-        Client, client=client, user=user, token_type=kind, jti=jti, family_id=family_id, by=by
+        Client, client=client, user=user, token_type=kind, jti=jti, family_id=family_id, **staff
     )
 
 

@@ -8,11 +8,13 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 from django.test import Client as HttpClient
 from django.urls import reverse
 
 from oauthcore.models import AuditEvent, Consent
+from oauthcore.ops import session_actions
 from tests import factories, oidc_flow
 from tests.logout_receiver import Receiver, validate
 from tests.protocol import refresh
@@ -41,7 +43,7 @@ def signed_in(user, receivers):
     browser signed in to this site only; another user signed in too."""
     apps = [factories.ClientFactory(backchannel_logout_uri=r.url) for r in receivers]
     browsers = [HttpClient(), HttpClient(), HttpClient()]
-    bodies = [oidc_flow.sign_in(http, app, user) for http, app in zip(browsers, apps)]
+    bodies = [oidc_flow.sign_in(http, app, user) for http, app in zip(browsers, apps, strict=False)]
     browsers[2].force_login(user)
     bystander = HttpClient()
     bystander.force_login(factories.UserFactory(username="bystander"))
@@ -64,7 +66,7 @@ def assert_all_ended(http, state, receivers) -> None:
     """The user's sessions, tokens and relying parties are done; the bystander is not."""
     assert not any(signed_in_still(browser) for browser in state["browsers"])
     assert signed_in_still(state["bystander"])
-    for app, body in zip(state["apps"], state["bodies"]):
+    for app, body in zip(state["apps"], state["bodies"], strict=True):
         response = refresh(http, app, body["refresh_token"])
         assert response.status_code == HTTPStatus.BAD_REQUEST
         assert response.json()["error"] == "invalid_grant"
@@ -72,7 +74,7 @@ def assert_all_ended(http, state, receivers) -> None:
     assert all(receiver.tokens == [] for receiver in receivers)  # queued, not sent in the request
     run_tasks()
     jwks = http.get(reverse("oauthcore:jwks")).json()
-    for receiver, app, body in zip(receivers, state["apps"], state["bodies"]):
+    for receiver, app, body in zip(receivers, state["apps"], state["bodies"], strict=True):
         [token] = receiver.tokens
         claims = validate(token, jwks, issuer="http://testserver", audience=app.client_id)
         id_token = oidc_flow.verify(http, body["id_token"], audience=app.client_id)
@@ -135,8 +137,6 @@ def test_staff_without_the_permission_to_change_users_cannot(client, user, signe
 
 
 def test_too_many_users_at_once_are_refused(admin_client, monkeypatch, user, signed_in):
-    from oauthcore.ops import session_actions
-
     monkeypatch.setattr(session_actions, "MAX_USERS", 1)
     everyone = list(get_user_model().objects.values_list("pk", flat=True))
     response = admin_client.post(
@@ -176,3 +176,23 @@ def test_a_session_backend_that_cannot_list_still_ends_the_tokens(settings, clie
         assert refresh(client, app, body["refresh_token"]).status_code == 400
         run_tasks()
         assert [claims["aud"] for claims in receiver.claims()] == [app.client_id]
+
+
+@pytest.mark.parametrize(
+    "engine",
+    ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"],
+)
+def test_every_session_is_found_compressed_or_cached(settings, admin_client, user, engine):
+    settings.SESSION_ENGINE = engine
+    browsers = [HttpClient(), HttpClient()]
+    for browser in browsers:
+        browser.force_login(user)
+    session = browsers[1].session
+    session["bulky"] = "x" * 5000  # signing.dumps compresses it: the row starts with a dot
+    session.save()
+    assert Session.objects.get(session_key=session.session_key).session_data.startswith(".")
+    admin_client.post(
+        USERS, {"action": "end_sessions", "_selected_action": [user.pk], "post": "yes"}
+    )
+    assert not any(signed_in_still(browser) for browser in browsers)
+    assert signed_in_still(admin_client)
