@@ -1,4 +1,4 @@
-"""Admin lists that stay fast at ten million rows (used by admin.py; docs/clients.md "The admin").
+"""Admin lists that stay fast at ten million rows (oauthcore/admin/; docs/revocation.md).
 
 - ``BoundedPaginator`` never counts a whole table: it counts at most ``LIMIT`` rows (a
   ``COUNT(*)`` over a ``LIMIT``ed subquery without ``ORDER BY``, so the database stops early);

@@ -1,38 +1,22 @@
-"""Django admin: clients (a new secret is shown once, never a hash), signing keys, grants read-only.
-
-Every list stays fast at ten million rows (``ops/admin_lists.py``): no full count, filters and
-searches on indexed columns only, sorting only by indexed columns. ``end_sessions`` is the
-"End all sessions" action for a project's user admin (docs/backchannel-logout.md).
-"""
+"""Clients (a new secret is shown once, never a hash) and initial access tokens."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from oauthcore import signals
-from oauthcore.conf import oauth_settings
-from oauthcore.jose import keyring
+from oauthcore.admin.base import ListAdmin, PageMixin
 from oauthcore.models import (
-    AuditEvent,
-    AuthorizationCode,
     Client,
-    Consent,
     InitialAccessToken,
-    RefreshToken,
-    RevokedAccessToken,
-    SigningKey,
 )
-from oauthcore.ops import admin_actions, admin_lists, forms, session_actions
+from oauthcore.ops import admin_actions, forms
 from oauthcore.server import registration
-
-# For a project's user admin: ``actions = [end_sessions]`` (docs/backchannel-logout.md).
-end_sessions = session_actions.end_sessions
 
 SECRET_FIELDS = [
     "secret_hash",
@@ -41,23 +25,6 @@ SECRET_FIELDS = [
     "previous_secret_expires_at",
     "updated_at",
 ]
-
-
-class PageMixin:
-    """Render a small page in the admin's look: a confirmation form, or what follows one."""
-
-    def render_page(self, request, *, title, obj=None, template="confirm.html", **context):
-        context |= {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "original": obj,
-            "title": title,
-        }
-        return TemplateResponse(request, f"admin/oauthcore/{template}", context)
-
-
-class ListAdmin(admin_lists.FastListMixin, admin_lists.IndexedSearchMixin, admin.ModelAdmin):
-    """A list that stays fast on a big table; ``search_fields`` are matched exactly."""
 
 
 @admin.register(Client)
@@ -258,142 +225,4 @@ class InitialAccessTokenAdmin(ListAdmin):
         return False  # `manage.py createregistrationtoken` prints the token, the one time
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(ListAdmin):
-    """A list to look at: rows are made by the protocol, never typed in."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(SigningKey)
-class SigningKeyAdmin(PageMixin, ReadOnlyAdmin):
-    change_list_template = "admin/oauthcore/signingkey/change_list.html"
-    list_display = (
-        "kid",
-        "algorithm",
-        "state",
-        "created_at",
-        "activated_at",
-        "retired_at",
-        "expires_at",
-    )
-    list_filter = ("state", "algorithm")
-    fields = list_display  # never the private key
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # retired keys leave with `cleartokens` once their tokens have expired
-
-    def get_urls(self):
-        view = self.admin_site.admin_view(self.rotate_view)
-        return [path("rotate/", view, name="oauthcore_signingkey_rotate"), *super().get_urls()]
-
-    def rotate_view(self, request):
-        if not request.user.has_perm("oauthcore.change_signingkey"):
-            raise PermissionDenied
-        changelist = reverse("admin:oauthcore_signingkey_changelist")
-        if oauth_settings.HS256_SECRET or oauth_settings.SIGNING_KEYS:
-            message = _(
-                "Keys come from settings (HS256_SECRET or SIGNING_KEYS): rotate them there."
-            )
-            self.message_user(request, message, messages.ERROR)
-            return HttpResponseRedirect(changelist)
-        form = forms.RotateKeyForm(request.POST if request.method == "POST" else None)
-        if not form.is_valid():
-            return self.render_page(request, form=form, title=_("Rotate the signing key"))
-        row = keyring.rotate(form.cleaned_data["algorithm"] or None, by=request.user)
-        self.log_addition(request, row, [{"added": {}}])
-        message = _("Key %(kid)s (%(alg)s) signs from now on; the old one stays published.")
-        self.message_user(request, message % {"kid": row.kid, "alg": row.algorithm})
-        return HttpResponseRedirect(changelist)
-
-
-@admin.register(AuthorizationCode)
-class AuthorizationCodeAdmin(ReadOnlyAdmin):
-    list_display = ("client", "user", "scope", "created_at", "expires_at", "used_at")
-    list_select_related = ("client", "user")
-    raw_id_fields = ("client", "user")
-    fields = ("client", "user", "redirect_uri", "scope", "created_at", "expires_at", "used_at")
-    search_fields = ("user", "client")
-    search_help_text = _("An exact username or client ID.")
-    sortable_by = ("expires_at",)
-
-
-@admin.register(RefreshToken)
-class RefreshTokenAdmin(ReadOnlyAdmin):
-    list_display = (
-        "family_id",
-        "client",
-        "user",
-        "scope",
-        "created_at",
-        "expires_at",
-        "rotated_at",
-        "revoked_at",
-    )
-    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
-    list_select_related = ("client", "user")
-    raw_id_fields = ("client", "user")
-    fields = list_display
-    search_fields = ("user", "client", "family_id")
-    search_help_text = _("An exact username, client ID or family ID.")
-    sortable_by = ("expires_at",)
-    actions = [admin_actions.revoke_families]
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # rotated tokens are kept to detect reuse; revoke instead
-
-
-@admin.register(Consent)
-class ConsentAdmin(ReadOnlyAdmin):
-    """A user's grants: filter by user; each consent shows its live tokens; "Revoke access"."""
-
-    list_display = ("user", "client", "scopes", "updated_at")
-    list_filter = (admin_lists.UserFilter, admin_lists.ClientFilter)  # ?user=<pk>, ?client=<pk>
-    list_select_related = ("client", "user")
-    raw_id_fields = ("client", "user")
-    fields = ("user", "client", "scopes", "grants", "created_at", "updated_at")
-    readonly_fields = ("grants",)
-    search_fields = ("user", "client")
-    search_help_text = _("An exact username or client ID.")
-    sortable_by = ()
-    actions = [admin_actions.revoke_access, session_actions.end_sessions_of_users]
-
-    @admin.display(description=_("tokens"))
-    def grants(self, obj):
-        return admin_actions.grants_summary(obj)
-
-    def has_end_sessions_permission(self, request):
-        return session_actions.may_end_sessions(request.user)
-
-
-@admin.register(RevokedAccessToken)
-class RevokedAccessTokenAdmin(ReadOnlyAdmin):
-    list_display = ("jti", "revoked_at", "expires_at")
-    fields = list_display
-    search_fields = ("jti",)
-    search_help_text = _("An exact jti.")
-    sortable_by = ("expires_at",)
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    """The audit log (``AUDIT_LOG``): to read only; ``cleartokens`` ages rows out."""
-
-    list_display = ("created_at", "event", "client_identifier", "user", "ip")
-    list_filter = (admin_lists.EventFilter,)
-    list_select_related = ("user",)
-    raw_id_fields = ("client", "user")
-    fields = ("created_at", "event", "client", "client_identifier", "user", "ip", "details")
-    search_fields = ("client_identifier", "user", "ip")
-    search_help_text = _("An exact client ID, username or IP address.")
-    sortable_by = ("created_at",)
-    ordering = ("-created_at", "-pk")  # no date_hierarchy: it reads every row's date
-
-    def has_delete_permission(self, request, obj=None):
         return False
