@@ -72,6 +72,8 @@ def _run(modeladmin, request, queryset, action):
     ended = ending.end(users, by=request.user)
     for user in users:
         modeladmin.log_change(request, user, _("Ended all sessions."))
+    if any(user.pk == request.user.pk for user in users):
+        request.session.flush()  # staff ended their own: this session's row is gone already
     modeladmin.message_user(request, summary(ended), messages.SUCCESS)
     return None
 

@@ -196,3 +196,12 @@ def test_every_session_is_found_compressed_or_cached(settings, admin_client, use
     )
     assert not any(signed_in_still(browser) for browser in browsers)
     assert signed_in_still(admin_client)
+
+
+def test_staff_ending_their_own_sessions_are_signed_out_too(admin_client, admin_user):
+    other_browser = HttpClient()
+    other_browser.force_login(admin_user)
+    selected = {"action": "end_sessions", "_selected_action": [admin_user.pk], "post": "yes"}
+    response = admin_client.post(USERS, selected)
+    assert response.status_code == HTTPStatus.FOUND
+    assert not signed_in_still(admin_client) and not signed_in_still(other_browser)
