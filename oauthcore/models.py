@@ -202,6 +202,14 @@ class Client(models.Model):
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
+        # The admin's filters and exact searches (ops/admin_lists.py).
+        indexes = [
+            models.Index(fields=["name"], name="oauthcore_client_name"),
+            models.Index(fields=["origin"], name="oauthcore_client_origin"),
+            models.Index(fields=["client_type"], name="oauthcore_client_type"),
+            models.Index(fields=["token_endpoint_auth_method"], name="oauthcore_client_auth"),
+            models.Index(fields=["is_active"], name="oauthcore_client_active"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -431,8 +439,12 @@ class RefreshToken(models.Model):
 
     class Meta:
         verbose_name = _("refresh token")
-        # The connected-apps page and revoking a user's access find tokens by user and client.
-        indexes = [models.Index(fields=["user", "client"], name="oauthcore_rt_user_client")]
+        # The connected-apps page and revoking a user's access find tokens by user and client;
+        # the admin filters on revoked_at.
+        indexes = [
+            models.Index(fields=["user", "client"], name="oauthcore_rt_user_client"),
+            models.Index(fields=["revoked_at"], name="oauthcore_rt_revoked_at"),
+        ]
 
     def __str__(self) -> str:
         return f"refresh token of family {self.family_id}"
@@ -725,6 +737,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         verbose_name = _("audit event")
+        # The admin's exact searches (ops/admin_lists.py).
+        indexes = [
+            models.Index(fields=["client_identifier"], name="oauthcore_audit_client"),
+            models.Index(fields=["ip"], name="oauthcore_audit_ip"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} {self.client_identifier}".strip()

@@ -27,7 +27,7 @@ Receivers run synchronously, after oauthcore's own transaction; always accept ``
     A token was revoked: at the revocation endpoint (RFC 7009) or from the connected-apps page.
     ``client``, ``user`` (None for client-credentials tokens), ``token_type``
     (``"access_token"`` with its ``jti``, or ``"refresh_token"`` with its whole ``family_id``; the
-    other one is None).
+    other one is None), ``by`` (the staff user in the admin or ``endsessions``, else None).
 ``consent_granted``
     A user approved scopes for a client on the consent screen. ``client``, ``user``, ``scopes``
     (the newly approved names), ``consent`` (the ``Consent`` row, holding every granted scope).
@@ -53,6 +53,12 @@ Receivers run synchronously, after oauthcore's own transaction; always accept ``
     A logout token could not be delivered to a client's ``backchannel_logout_uri`` (OIDC
     Back-Channel Logout 2.8); sender ``Client``. ``client``, ``user`` (None when unknown),
     ``error`` (why), ``attempt`` (1 for the first try), ``retried`` (another try is queued).
+``sessions_ended``
+    Staff ended all of a user's sessions (the admin's "End all sessions", ``manage.py
+    endsessions``); sender the user model. ``user``, ``by`` (the staff user, None from the
+    command), ``sessions`` (browser sessions deleted, None when the session backend cannot list
+    them), ``families`` (refresh-token families revoked), ``clients`` (the client_ids told by a
+    logout token). Each family also sends ``token_revoked``.
 ``signing_key_rotated``
     A new key signs from now on (``rotatekeys``, the admin); sender ``SigningKey``. ``kid``,
     ``algorithm``, ``retired`` (the kids of the keys it replaced), ``by`` (staff user or None).
@@ -72,3 +78,4 @@ client_secret_rotated = Signal()
 client_deactivated = Signal()
 signing_key_rotated = Signal()
 backchannel_logout_failed = Signal()
+sessions_ended = Signal()

@@ -50,6 +50,7 @@ PUBLIC = [
             "client_secret_rotated",
             "client_deactivated",
             "signing_key_rotated",
+            "sessions_ended",
         )
     ),
     "oauthcore.contrib.rest_framework.authentication.JWTAuthentication",
@@ -61,6 +62,7 @@ PUBLIC = [
     "oauthcore.users.TokenUser",
     "oauthcore.logging.JSONFormatter",
     "oauthcore.views.connected_apps.ConnectedAppsView",
+    "oauthcore.admin.end_sessions",
 ]
 TEMPLATES = [
     "oauthcore/base.html",
@@ -70,7 +72,14 @@ TEMPLATES = [
     "oauthcore/logout.html",
     "oauthcore/logged_out.html",
 ]
-COMMANDS = ["createclient", "createregistrationtoken", "rotatekeys", "cleartokens", "seeddemo"]
+COMMANDS = [
+    "createclient",
+    "createregistrationtoken",
+    "rotatekeys",
+    "cleartokens",
+    "seeddemo",
+    "endsessions",
+]
 
 DOTTED = re.compile(r"[`\"'](oauthcore(?:\.[A-Za-z_]\w*)+)[`\"']")
 FROM_IMPORT = re.compile(r"^\s*from (oauthcore[\w.]*) import ([\w, ]+)$", re.MULTILINE)

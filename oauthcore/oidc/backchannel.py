@@ -3,15 +3,20 @@ it has ended, by a ``logout_token`` POSTed to the client's ``backchannel_logout_
 
 Which clients a browser session signed in to is read from the codes and refresh tokens issued
 with its ``sid`` (``session_id``). ``notify_session()`` (a user signs out: RP-initiated logout or
-the site's own logout) and ``notify_user()`` (staff end all of a user's sessions) only queue a
-delivery task per client (``oauthcore.oidc.tasks``): the sign-out never waits for a relying party.
+the site's own logout), ``notify_user()`` (a user or staff withdraws an app) and
+``notify_ended()`` (staff end all of a user's sessions: ``oauthcore.ops.end_sessions``) only
+queue a delivery task per client (``oauthcore.oidc.tasks``): the sign-out never waits for a
+relying party.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
+from collections.abc import Iterable
 
 from django.contrib.auth.signals import user_logged_out
+from django.db.models import Q
 
 from oauthcore import signals
 from oauthcore.models import AuthorizationCode, Client, RefreshToken
@@ -54,22 +59,43 @@ def notify_session(*, sid: str, user) -> int:
     return len(clients)
 
 
-def notify_user(*, user, client: Client | None = None) -> int:
-    """Queue logout tokens for all of ``user``'s sessions (of ``client`` only, when given):
-    one per session with its ``sid``, since each session ends (Back-Channel Logout 2.6)."""
-    pairs: set[tuple[int, str]] = set()
-    for model in (AuthorizationCode, RefreshToken):
-        rows = model.objects.filter(user=user)
-        if client is not None:
-            rows = rows.filter(client=client)
-        pairs |= set(rows.values_list("client_id", "session_id"))
+def _notify_pairs(user, pairs: set[tuple[int, str]]) -> list[Client]:
+    """Queue a logout token per (client pk, sid) pair; return the listening clients told."""
     clients = {found.pk: found for found in _listening(pk for pk, _ in pairs)}
-    queued = 0
     for pk, sid in sorted(pairs):
         if pk in clients:
             _queue(clients[pk], user, sid)
-            queued += 1
-    return queued
+    return [clients[pk] for pk in sorted({pk for pk, _ in pairs} & set(clients))]
+
+
+def _pairs(user, rows_filter: Q, refresh_filter: Q | None = None) -> set[tuple[int, str]]:
+    """Return the (client pk, sid) pairs of ``user``'s codes and refresh tokens that match."""
+    pairs: set[tuple[int, str]] = set()
+    for model, match in ((AuthorizationCode, rows_filter), (RefreshToken, refresh_filter)):
+        rows = model.objects.filter(user=user).filter(rows_filter if match is None else match)
+        pairs |= set(rows.values_list("client_id", "session_id"))
+    return pairs
+
+
+def notify_user(*, user, client: Client | None = None) -> int:
+    """Queue logout tokens for all of ``user``'s sessions (of ``client`` only, when given):
+    one per session with its ``sid``, since each session ends (Back-Channel Logout 2.6)."""
+    pairs = _pairs(user, Q(client=client) if client is not None else Q())
+    clients = {found.pk for found in _notify_pairs(user, pairs)}
+    return sum(1 for pk, _ in pairs if pk in clients)
+
+
+def notify_ended(
+    *, user, sids: Iterable[str] | None, families: Iterable[uuid.UUID] = ()
+) -> list[Client]:
+    """Queue logout tokens once staff ended ``user``'s sessions; return the clients told.
+
+    Told: each client a browser session in ``sids`` signed in to (with ``None``, the session
+    backend could not list them: every session the user ever signed in to a client with), and
+    each client whose refresh-token family in ``families`` was just revoked.
+    """
+    by_session = Q() if sids is None else Q(session_id__in={sid for sid in sids if sid})
+    return _notify_pairs(user, _pairs(user, by_session, by_session | Q(family_id__in=families)))
 
 
 def on_logged_out(sender, request=None, user=None, **kwargs) -> None:

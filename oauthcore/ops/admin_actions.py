@@ -1,4 +1,4 @@
-"""Admin actions that end access, and the grants summary of a consent (used by admin.py).
+"""Admin actions that end access, and the grants summary of a consent (used by oauthcore/admin/).
 
 - clients: "Deactivate and revoke all tokens" (``Client.save()`` does the revoking);
 - consents: "Revoke access", the same as the user's connected-apps page;

@@ -2,9 +2,9 @@
 
 The receivers are connected in ``AppConfig.ready()`` and return at once when ``AUDIT_LOG`` is
 off (no query). A row keeps the event name, the client (and its client_id string, which
-survives the client's deletion), the user it concerns (or the staff user who acted: ``by``),
-the client's IP address and a few identifiers from a fixed list (``DETAILS``): never a token,
-a code or a secret.
+survives the client's deletion), the user it concerns (or the staff user who acted: ``by``;
+when both are known, ``details["by"]`` holds the staff user's username), the client's IP
+address and a few identifiers from a fixed list (``DETAILS``): never a token, a code or a secret.
 
 The IP address is the client's address of the request being served (``REMOTE_ADDR``, or behind
 ``TRUSTED_PROXIES`` the one they forwarded: ``oauthcore.client_address``), remembered at Django's
@@ -33,6 +33,7 @@ EVENTS = (
     "client_deactivated",
     "signing_key_rotated",
     "backchannel_logout_failed",
+    "sessions_ended",
 )
 # The signal arguments copied into ``details``: identifiers and codes, nothing secret.
 DETAILS = (
@@ -49,6 +50,8 @@ DETAILS = (
     "retired",
     "attempt",
     "retried",
+    "sessions",
+    "clients",
 )
 MAX_CLIENT_ID_LENGTH = 100  # AuditEvent.client_identifier max_length
 
@@ -72,6 +75,9 @@ def record(event: str, **kwargs: Any):
     from oauthcore.models import AuditEvent
 
     details = {name: kwargs[name] for name in DETAILS if kwargs.get(name) is not None}
+    by = kwargs.get("by")
+    if kwargs.get("user") is not None and getattr(by, "pk", None):
+        details["by"] = by.get_username()  # the row's user is whom it concerns: name who acted
     return AuditEvent.objects.create(
         event=event,
         user=_user(kwargs),

@@ -85,11 +85,15 @@ def revoke_access_token(claims: dict[str, Any], *, now: datetime | None = None) 
     deny([(claims["jti"], datetime.fromtimestamp(claims["exp"], tz=UTC))], now=now)
 
 
-def _revoked(client, user, *, jti: str | None = None, family_id: uuid.UUID | None = None) -> None:
-    """Send ``token_revoked`` for one access token (``jti``) or one refresh family."""
+def _revoked(
+    client, user, *, jti: str | None = None, family_id: uuid.UUID | None = None, by=None
+) -> None:
+    """Send ``token_revoked`` for one access token (``jti``) or one refresh family; ``by``
+    (the staff user) only when staff acted, as the admin's actions send it."""
     kind = "access_token" if jti else "refresh_token"
+    staff = {"by": by} if by is not None else {}
     signals.token_revoked.send(
-        Client, client=client, user=user, token_type=kind, jti=jti, family_id=family_id
+        Client, client=client, user=user, token_type=kind, jti=jti, family_id=family_id, **staff
     )
 
 
@@ -165,6 +169,24 @@ def revoke_user_client(user, client, *, now: datetime | None = None) -> list[str
         if family_id not in families:  # an access token without refresh token
             _revoked(client, user, jti=jti)
     return list(consent.scopes) if consent else []
+
+
+def revoke_user(user, *, by=None, now: datetime | None = None) -> set[uuid.UUID]:
+    """Revoke every refresh-token family of ``user``, spend their codes and deny-list every live
+    access token they were issued, with every client; return the families that were live.
+
+    Consents stay: the user signs in again without being asked again. ``by``: the staff user.
+    """
+    now = now or timezone.now()
+    tokens = RefreshToken.objects.filter(user=user)
+    with transaction.atomic():
+        owners = dict(tokens.filter(revoked_at__isnull=True).values_list("family_id", "client"))
+        _revoke_refresh_tokens(tokens, now)
+        _revoke_codes(AuthorizationCode.objects.filter(user=user), now)
+    clients = Client.objects.in_bulk(set(owners.values()))
+    for family_id, client_pk in owners.items():
+        _revoked(clients.get(client_pk), user, family_id=family_id, by=by)
+    return set(owners)
 
 
 def _deny_exchanged_from_client(client: Client, now: datetime) -> None:

@@ -1,4 +1,8 @@
-"""The user's connected apps: what each app may do, and "Revoke access" to all of it."""
+"""The user's connected apps: what each app may do, and "Revoke access" to all of it.
+
+The list pages (``?page=N``, ``paginate_by`` apps a page) without counting: a page reads one row
+more than it shows to know whether another follows.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -17,6 +21,7 @@ from oauthcore.server import revocation
 from oauthcore.views import base
 
 MAX_CLIENT_ID_LENGTH = 100  # Client.client_id max_length
+MAX_PAGE_DIGITS = 6  # a larger page number is no page (and no huge OFFSET)
 
 
 @method_decorator(csrf_protect, name="dispatch")  # the revoke form, with or without the middleware
@@ -25,6 +30,7 @@ class ConnectedAppsView(LoginRequiredMixin, TemplateResponseMixin, View):
 
     template_name = "oauthcore/connected_apps.html"
     http_method_names = ["get", "post"]
+    paginate_by = 20  # apps a page
 
     def get_consents(self):
         return (
@@ -33,13 +39,33 @@ class ConnectedAppsView(LoginRequiredMixin, TemplateResponseMixin, View):
             .order_by("-updated_at", "-pk")
         )
 
-    def last_used(self) -> dict[int, object]:
+    def page_number(self) -> int:
+        """Return the page asked for (``?page=N``, from 1); anything else is a 404."""
+        raw = self.request.GET.get("page", "1")
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > MAX_PAGE_DIGITS or int(raw) < 1:
+            raise Http404(_("No such page."))
+        return int(raw)
+
+    def get_page(self) -> tuple[int, list[Consent], bool]:
+        """Return the page number, its consents and whether a next page follows."""
+        number = self.page_number()
+        start = (number - 1) * self.paginate_by
+        rows = list(self.get_consents()[start : start + self.paginate_by + 1])
+        if number > 1 and not rows:
+            raise Http404(_("No such page."))
+        return number, rows[: self.paginate_by], len(rows) > self.paginate_by
+
+    def last_used(self, client_pks) -> dict[int, object]:
         """Return client pk -> when a refresh token of the user last came out for it."""
-        rows = RefreshToken.objects.filter(user=self.request.user).values("client_id")
-        return {row["client_id"]: row["last"] for row in rows.annotate(last=Max("created_at"))}
+        if not client_pks:
+            return {}
+        rows = RefreshToken.objects.filter(user=self.request.user, client__in=client_pks)
+        rows = rows.values("client_id").annotate(last=Max("created_at"))
+        return {row["client_id"]: row["last"] for row in rows}
 
     def get_context_data(self):
-        last_used = self.last_used()
+        number, consents, more = self.get_page()
+        last_used = self.last_used([consent.client_id for consent in consents])
         apps = [
             {
                 "consent": consent,
@@ -47,9 +73,14 @@ class ConnectedAppsView(LoginRequiredMixin, TemplateResponseMixin, View):
                 "scopes": scopes.describe(consent.scopes),
                 "last_used": last_used.get(consent.client_id),
             }
-            for consent in self.get_consents()
+            for consent in consents
         ]
-        return {"apps": apps, "action": reverse("oauthcore:connected-apps")}
+        return {
+            "apps": apps,
+            "action": reverse("oauthcore:connected-apps"),
+            "previous_page": number - 1 if number > 1 else None,
+            "next_page": number + 1 if more else None,
+        }
 
     def get(self, request):
         return base.protect(self.render_to_response(self.get_context_data()))

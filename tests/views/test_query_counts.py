@@ -141,9 +141,11 @@ def test_userinfo_reads_only_the_user(client, client_app, user, django_assert_nu
     assert response["Access-Control-Allow-Origin"] == "https://app.example.com"
 
 
-def test_connected_apps_page(client, user, tokens, django_assert_num_queries):
+def test_connected_apps_page(client, client_app, user, tokens, django_assert_num_queries):
+    factories.ConsentFactory(user=user, client=client_app)
     client.force_login(user)
-    # session; user; when each client last got a refresh token; the consents with their clients
+    # session; user; a page of consents with their clients (one more row, never a count); when
+    # each of their clients last got a refresh token
     with django_assert_num_queries(4):
         response = client.get(reverse("oauthcore:connected-apps"))
     assert response.status_code == HTTPStatus.OK

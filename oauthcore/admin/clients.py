@@ -1,27 +1,19 @@
-"""Django admin: clients (a new secret is shown once, never a hash), signing keys, grants read-only."""
+"""Clients (a new secret is shown once, never a hash) and initial access tokens."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from oauthcore import signals
-from oauthcore.conf import oauth_settings
-from oauthcore.jose import keyring
+from oauthcore.admin.base import ListAdmin, PageMixin
 from oauthcore.models import (
-    AuditEvent,
-    AuthorizationCode,
     Client,
-    Consent,
     InitialAccessToken,
-    RefreshToken,
-    RevokedAccessToken,
-    SigningKey,
 )
 from oauthcore.ops import admin_actions, forms
 from oauthcore.server import registration
@@ -35,21 +27,8 @@ SECRET_FIELDS = [
 ]
 
 
-class PageMixin:
-    """Render a small page in the admin's look: a confirmation form, or what follows one."""
-
-    def render_page(self, request, *, title, obj=None, template="confirm.html", **context):
-        context |= {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "original": obj,
-            "title": title,
-        }
-        return TemplateResponse(request, f"admin/oauthcore/{template}", context)
-
-
 @admin.register(Client)
-class ClientAdmin(PageMixin, admin.ModelAdmin):
+class ClientAdmin(PageMixin, ListAdmin):
     form = forms.ClientForm
     list_display = (
         "name",
@@ -61,7 +40,9 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("origin", "client_type", "token_endpoint_auth_method", "is_active")
-    search_fields = ("name", "client_id")
+    search_fields = ("client_id", "name")
+    search_help_text = _("An exact client ID or name.")
+    sortable_by = ("name", "client_id")
     readonly_fields = (
         "registered_by",
         "secret_status",
@@ -234,7 +215,7 @@ class ClientAdmin(PageMixin, admin.ModelAdmin):
 
 
 @admin.register(InitialAccessToken)
-class InitialAccessTokenAdmin(admin.ModelAdmin):
+class InitialAccessTokenAdmin(ListAdmin):
     """Initial access tokens (RFC 7591 3): made by `createregistrationtoken`, listed, deleted."""
 
     list_display = ("__str__", "created_at", "expires_at", "remaining_uses")
@@ -244,129 +225,4 @@ class InitialAccessTokenAdmin(admin.ModelAdmin):
         return False  # `manage.py createregistrationtoken` prints the token, the one time
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A list to look at: rows are made by the protocol, never typed in."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(SigningKey)
-class SigningKeyAdmin(PageMixin, ReadOnlyAdmin):
-    change_list_template = "admin/oauthcore/signingkey/change_list.html"
-    list_display = (
-        "kid",
-        "algorithm",
-        "state",
-        "created_at",
-        "activated_at",
-        "retired_at",
-        "expires_at",
-    )
-    list_filter = ("state", "algorithm")
-    fields = list_display  # never the private key
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # retired keys leave with `cleartokens` once their tokens have expired
-
-    def get_urls(self):
-        view = self.admin_site.admin_view(self.rotate_view)
-        return [path("rotate/", view, name="oauthcore_signingkey_rotate"), *super().get_urls()]
-
-    def rotate_view(self, request):
-        if not request.user.has_perm("oauthcore.change_signingkey"):
-            raise PermissionDenied
-        changelist = reverse("admin:oauthcore_signingkey_changelist")
-        if oauth_settings.HS256_SECRET or oauth_settings.SIGNING_KEYS:
-            message = _(
-                "Keys come from settings (HS256_SECRET or SIGNING_KEYS): rotate them there."
-            )
-            self.message_user(request, message, messages.ERROR)
-            return HttpResponseRedirect(changelist)
-        form = forms.RotateKeyForm(request.POST if request.method == "POST" else None)
-        if not form.is_valid():
-            return self.render_page(request, form=form, title=_("Rotate the signing key"))
-        row = keyring.rotate(form.cleaned_data["algorithm"] or None, by=request.user)
-        self.log_addition(request, row, [{"added": {}}])
-        message = _("Key %(kid)s (%(alg)s) signs from now on; the old one stays published.")
-        self.message_user(request, message % {"kid": row.kid, "alg": row.algorithm})
-        return HttpResponseRedirect(changelist)
-
-
-@admin.register(AuthorizationCode)
-class AuthorizationCodeAdmin(ReadOnlyAdmin):
-    list_display = ("client", "user", "scope", "created_at", "expires_at", "used_at")
-    list_select_related = ("client", "user")
-    fields = ("client", "user", "redirect_uri", "scope", "created_at", "expires_at", "used_at")
-    search_fields = ("client__client_id", "user__username")
-
-
-@admin.register(RefreshToken)
-class RefreshTokenAdmin(ReadOnlyAdmin):
-    list_display = (
-        "family_id",
-        "client",
-        "user",
-        "scope",
-        "created_at",
-        "expires_at",
-        "rotated_at",
-        "revoked_at",
-    )
-    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
-    list_select_related = ("client", "user")
-    fields = list_display
-    search_fields = ("client__client_id", "user__username", "family_id")
-    actions = [admin_actions.revoke_families]
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # rotated tokens are kept to detect reuse; revoke instead
-
-
-@admin.register(Consent)
-class ConsentAdmin(ReadOnlyAdmin):
-    """A user's grants: filter by user; each consent shows its live tokens; "Revoke access"."""
-
-    list_display = ("user", "client", "scopes", "updated_at")
-    list_filter = (
-        ("user", admin.RelatedOnlyFieldListFilter),
-        ("client", admin.RelatedOnlyFieldListFilter),
-    )
-    list_select_related = ("client", "user")
-    fields = ("user", "client", "scopes", "grants", "created_at", "updated_at")
-    readonly_fields = ("grants",)
-    search_fields = ("client__client_id", "user__username")
-    actions = [admin_actions.revoke_access]
-
-    @admin.display(description=_("tokens"))
-    def grants(self, obj):
-        return admin_actions.grants_summary(obj)
-
-
-@admin.register(RevokedAccessToken)
-class RevokedAccessTokenAdmin(ReadOnlyAdmin):
-    list_display = ("jti", "revoked_at", "expires_at")
-    fields = list_display
-    search_fields = ("jti",)
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    """The audit log (``AUDIT_LOG``): to read only; ``cleartokens`` ages rows out."""
-
-    list_display = ("created_at", "event", "client_identifier", "user", "ip")
-    list_filter = ("event",)
-    list_select_related = ("user",)
-    fields = ("created_at", "event", "client", "client_identifier", "user", "ip", "details")
-    search_fields = ("client_identifier", "user__username", "ip")
-    date_hierarchy = "created_at"
-    ordering = ("-created_at", "-pk")
-
-    def has_delete_permission(self, request, obj=None):
         return False
