@@ -48,15 +48,17 @@ wheel-check: install
 # the .mo files that ship in the wheel. Both run from each catalog's own folder, so the package's
 # catalog holds only the package's strings and the example project's only its own.
 LOCALES := ar de es fr it ja nl pl pt_BR zh_Hans
-EXAMPLE_LOCALES := ar de fr
 DJANGO_ADMIN := $(abspath $(BIN))/django-admin
 MESSAGES_FLAGS := --no-obsolete --add-location file --no-wrap
 
 messages: install
 	cd oauthcore && $(DJANGO_ADMIN) makemessages $(MESSAGES_FLAGS) $(addprefix -l ,$(LOCALES))
-	$(BIN)/python manage.py makemessages $(MESSAGES_FLAGS) $(addprefix -l ,$(EXAMPLE_LOCALES)) \
-		--ignore 'oauthcore/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'scripts/*' \
-		--ignore 'docs/*' --ignore '.venv/*' --ignore 'build/*'
+	# The example project (example_project/, templates/) into example_project/locale (LOCALE_PATHS):
+	# 'oauthcore/*' would also skip templates/oauthcore/, hence the file patterns.
+	$(BIN)/python manage.py makemessages $(MESSAGES_FLAGS) $(addprefix -l ,$(LOCALES)) \
+		--ignore 'oauthcore/*.py' --ignore 'oauthcore/*.html' --ignore 'oauthcore/*.txt' \
+		--ignore 'tests/*' --ignore 'bench/*' --ignore 'scripts/*' --ignore 'docs/*' \
+		--ignore '.venv/*' --ignore 'build/*' --ignore 'dist/*' --ignore 'node_modules/*'
 
 compilemessages: install
 	cd oauthcore && $(DJANGO_ADMIN) compilemessages
