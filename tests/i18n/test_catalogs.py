@@ -16,6 +16,7 @@ from django.core.management.base import SystemCheckError
 from django.utils import translation
 
 import oauthcore
+from oauthcore.contrib.rest_framework import checks as drf_checks
 from oauthcore.ops import checks
 from tests.i18n.languages import FOLDERS, LANGUAGES, po_files
 
@@ -94,11 +95,17 @@ def test_system_checks_speak_the_language(accept_language, settings):
         "ISSUER": "ftp://auth.example.com/",
         "REGISTRATION": "sometimes",
         "PKCE_REQUIRED": False,
+        "PROTECTED_RESOURCE": "ftp://api.example.com/",
     }
-    english = problems(checks.check_settings() + checks.check_deployment())
+
+    def run():
+        found = checks.check_settings() + checks.check_deployment()
+        return problems(found + drf_checks.check_protected_resource())
+
+    english = run()
     with translation.override(code):
-        translated = problems(checks.check_settings() + checks.check_deployment())
-    assert len(english) == len(translated) >= 3
+        translated = run()
+    assert len(english) == len(translated) >= 4
     for (message, hint), (local_message, local_hint) in zip(english, translated, strict=True):
         assert local_message != message
         assert local_hint != hint or not hint
