@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint format migrations-check bench wheel-check clean
+.PHONY: install demo test lint format migrations-check bench wheel-check messages compilemessages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,27 @@ bench: install
 
 wheel-check: install
 	bash .ci/wheel-check
+
+# Translations (docs/translations.md): `make messages` extracts every marked string into each
+# locale's django.po (new strings get an empty msgstr to translate); `make compilemessages` builds
+# the .mo files that ship in the wheel. Both run from each catalog's own folder, so the package's
+# catalog holds only the package's strings and the example project's only its own.
+LOCALES := ar de es fr it ja nl pl pt_BR zh_Hans
+DJANGO_ADMIN := $(abspath $(BIN))/django-admin
+MESSAGES_FLAGS := --no-obsolete --add-location file --no-wrap
+
+messages: install
+	cd oauthcore && $(DJANGO_ADMIN) makemessages $(MESSAGES_FLAGS) $(addprefix -l ,$(LOCALES))
+	# The example project (example_project/, templates/) into example_project/locale (LOCALE_PATHS):
+	# 'oauthcore/*' would also skip templates/oauthcore/, hence the file patterns.
+	$(BIN)/python manage.py makemessages $(MESSAGES_FLAGS) $(addprefix -l ,$(LOCALES)) \
+		--ignore 'oauthcore/*.py' --ignore 'oauthcore/*.html' --ignore 'oauthcore/*.txt' \
+		--ignore 'tests/*' --ignore 'bench/*' --ignore 'scripts/*' --ignore 'docs/*' \
+		--ignore '.venv/*' --ignore 'build/*' --ignore 'dist/*' --ignore 'node_modules/*'
+
+compilemessages: install
+	cd oauthcore && $(DJANGO_ADMIN) compilemessages
+	cd example_project && $(DJANGO_ADMIN) compilemessages
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info db.sqlite3

@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of each page from the browser's Accept-Language (docs/translations.md).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -69,7 +72,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en-us"  # the default, when the browser asks for no language listed below
+# The languages oauthcore ships (oauthcore/locale); the example project's own strings and scope
+# texts are translated in example_project/locale (docs/translations.md).
+LANGUAGES = [
+    ("en", "English"),
+    ("ar", "العربية"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("it", "Italiano"),
+    ("ja", "日本語"),
+    ("nl", "Nederlands"),
+    ("pl", "Polski"),
+    ("pt-br", "Português (Brasil)"),
+    ("zh-hans", "简体中文"),
+]
+LOCALE_PATHS = [BASE_DIR / "example_project" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -114,14 +133,15 @@ OAUTHCORE = {
     "DPOP_NONCES": env.bool("OAUTHCORE_DPOP_NONCES", default=False),
     # In development, clients chosen URLs may be plain http on this machine.
     "FETCH_ALLOW_LOOPBACK": DEBUG,
+    # Consent texts are lazy translations: each consent screen shows them in the user's language.
     "SCOPES": {
-        "read:profile": "Read your profile info",
-        "write:profile": "Update your profile",
-        "read:email": "Read your email address",
-        "read:contacts": "Read your contacts list",
-        "publish": "Publish content",
-        "openid": "Sign you in with your account",
-        "profile": "See your name and username",
-        "email": "See your email address",
+        "read:profile": _("Read your profile info"),
+        "write:profile": _("Update your profile"),
+        "read:email": _("Read your email address"),
+        "read:contacts": _("Read your contacts list"),
+        "publish": _("Publish content"),
+        "openid": _("Sign you in with your account"),
+        "profile": _("See your name and username"),
+        "email": _("See your email address"),
     },
 }

@@ -12,6 +12,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from oauthcore import adapter, client_address, profiles, scopes
 from oauthcore.conf import DEFAULTS, oauth_settings
@@ -29,15 +30,20 @@ def _settings_errors() -> list:
     if unknown:
         found.append(
             Error(
-                f"Unknown OAUTHCORE settings: {', '.join(unknown)}.",
-                hint="See docs/settings.md for the supported keys.",
+                _("Unknown OAUTHCORE settings: %(names)s.") % {"names": ", ".join(unknown)},
+                hint=_("See docs/settings.md for the supported keys."),
                 id="oauthcore.E001",
             )
         )
     for name, default in DEFAULTS.items():
         value = getattr(oauth_settings, name)
         if isinstance(default, timedelta) and not isinstance(value, timedelta):
-            found.append(Error(f"OAUTHCORE[{name!r}] must be a timedelta.", id="oauthcore.E002"))
+            found.append(
+                Error(
+                    _("OAUTHCORE[%(name)r] must be a timedelta.") % {"name": name},
+                    id="oauthcore.E002",
+                )
+            )
     return found
 
 
@@ -51,9 +57,11 @@ def _issuer_errors() -> list:
         return []
     return [
         Error(
-            f"OAUTHCORE['ISSUER'] is not a valid issuer: {issuer!r}.",
-            hint="Use an https URL with no query, fragment or trailing slash (RFC 8414 2); "
-            "http is accepted on loopback hosts only.",
+            _("OAUTHCORE['ISSUER'] is not a valid issuer: %(issuer)r.") % {"issuer": issuer},
+            hint=_(
+                "Use an https URL with no query, fragment or trailing slash (RFC 8414 2); "
+                "http is accepted on loopback hosts only."
+            ),
             id="oauthcore.E003",
         )
     ]
@@ -65,9 +73,11 @@ def _jwks_url_errors() -> list:
         return []
     return [
         Error(
-            f"OAUTHCORE['JWKS_URL'] is not an https URL: {url!r}.",
-            hint="The keys that verify every token must come over TLS: use the issuer's https "
-            "jwks_uri; plain http is accepted on loopback hosts only.",
+            _("OAUTHCORE['JWKS_URL'] is not an https URL: %(url)r.") % {"url": url},
+            hint=_(
+                "The keys that verify every token must come over TLS: use the issuer's https "
+                "jwks_uri; plain http is accepted on loopback hosts only."
+            ),
             id="oauthcore.E012",
         )
     ]
@@ -79,23 +89,25 @@ def _key_errors() -> list:
     if secret is not None and len(secret) < MIN_HS256_SECRET_LENGTH:
         found.append(
             Error(
-                "OAUTHCORE['HS256_SECRET'] is too short.",
-                hint=f"Use at least {MIN_HS256_SECRET_LENGTH} random characters (RFC 7518 3.2).",
+                _("OAUTHCORE['HS256_SECRET'] is too short."),
+                hint=_("Use at least %(count)d random characters (RFC 7518 3.2).")
+                % {"count": MIN_HS256_SECRET_LENGTH},
                 id="oauthcore.E004",
             )
         )
     if oauth_settings.SIGNING_ALGORITHM == "HS256" and not secret:
         found.append(
             Error(
-                "HS256 is selected but OAUTHCORE['HS256_SECRET'] is not set.",
+                _("HS256 is selected but OAUTHCORE['HS256_SECRET'] is not set."),
                 id="oauthcore.E005",
             )
         )
     elif oauth_settings.SIGNING_ALGORITHM not in (*ALGORITHMS, "HS256"):
         found.append(
             Error(
-                f"Unsupported OAUTHCORE['SIGNING_ALGORITHM']: {oauth_settings.SIGNING_ALGORITHM}.",
-                hint=f"Use one of {', '.join(ALGORITHMS)}.",
+                _("Unsupported OAUTHCORE['SIGNING_ALGORITHM']: %(alg)s.")
+                % {"alg": oauth_settings.SIGNING_ALGORITHM},
+                hint=_("Use one of %(names)s.") % {"names": ", ".join(ALGORITHMS)},
                 id="oauthcore.E006",
             )
         )
@@ -105,7 +117,10 @@ def _key_errors() -> list:
         ):
             found.append(
                 Error(
-                    f"OAUTHCORE['SIGNING_KEYS'][{index}] has no private_key or private_key_file.",
+                    _(
+                        "OAUTHCORE['SIGNING_KEYS'][%(index)d] has no private_key or private_key_file."
+                    )
+                    % {"index": index},
                     id="oauthcore.E007",
                 )
             )
@@ -119,14 +134,18 @@ def _other_errors() -> list:
     except ImportError:
         found.append(
             Error(
-                f"OAUTHCORE['ADAPTER'] cannot be imported: {oauth_settings.ADAPTER}.",
+                _("OAUTHCORE['ADAPTER'] cannot be imported: %(path)s.")
+                % {"path": oauth_settings.ADAPTER},
                 id="oauthcore.E008",
             )
         )
     invalid = [name for name in oauth_settings.SCOPES if not scopes.SCOPE_TOKEN.fullmatch(name)]
     if invalid:
         found.append(
-            Error(f"Invalid scope names in OAUTHCORE['SCOPES']: {invalid}.", id="oauthcore.E009")
+            Error(
+                _("Invalid scope names in OAUTHCORE['SCOPES']: %(names)s.") % {"names": invalid},
+                id="oauthcore.E009",
+            )
         )
     return found + _proxy_errors() + _resource_errors() + _registration_errors()
 
@@ -136,9 +155,12 @@ def _registration_errors() -> list:
         return []
     return [
         Error(
-            f"OAUTHCORE['REGISTRATION'] is invalid: {oauth_settings.REGISTRATION!r}.",
-            hint='"off" (no dynamic registration), "open" (anyone may register, RFC 7591) or '
-            '"token" (an initial access token from `manage.py createregistrationtoken`).',
+            _("OAUTHCORE['REGISTRATION'] is invalid: %(value)r.")
+            % {"value": oauth_settings.REGISTRATION},
+            hint=_(
+                '"off" (no dynamic registration), "open" (anyone may register, RFC 7591) or '
+                '"token" (an initial access token from `manage.py createregistrationtoken`).'
+            ),
             id="oauthcore.E014",
         )
     ]
@@ -154,9 +176,11 @@ def _resource_errors() -> list:
         return []
     return [
         Error(
-            f"OAUTHCORE['RESOURCES'] has invalid resource identifiers: {bad}.",
-            hint="A list of absolute URIs without a fragment (RFC 8707 2), https unless on a "
-            "loopback host, e.g. 'https://api.example.com/'.",
+            _("OAUTHCORE['RESOURCES'] has invalid resource identifiers: %(bad)s.") % {"bad": bad},
+            hint=_(
+                "A list of absolute URIs without a fragment (RFC 8707 2), https unless on a "
+                "loopback host, e.g. 'https://api.example.com/'."
+            ),
             id="oauthcore.E013",
         )
     ]
@@ -169,9 +193,12 @@ def _proxy_errors() -> list:
         return []
     return [
         Error(
-            f"OAUTHCORE['TRUSTED_PROXIES'] or TRUSTED_PROXY_HEADER is invalid: {bad}.",
-            hint="TRUSTED_PROXIES is a list of IP addresses or networks ('10.0.0.0/8'); "
-            "TRUSTED_PROXY_HEADER a request.META key ('HTTP_X_FORWARDED_FOR').",
+            _("OAUTHCORE['TRUSTED_PROXIES'] or TRUSTED_PROXY_HEADER is invalid: %(bad)s.")
+            % {"bad": bad},
+            hint=_(
+                "TRUSTED_PROXIES is a list of IP addresses or networks ('10.0.0.0/8'); "
+                "TRUSTED_PROXY_HEADER a request.META key ('HTTP_X_FORWARDED_FOR')."
+            ),
             id="oauthcore.E010",
         )
     ]
@@ -183,8 +210,9 @@ def _profile_errors() -> list:
     if name and (not isinstance(name, str) or name not in profiles.PROFILES):
         return [
             Error(
-                f"Unknown OAUTHCORE['SECURITY_PROFILE']: {name!r}.",
-                hint=f"Use None or one of {', '.join(profiles.PROFILES)} (docs/fapi.md).",
+                _("Unknown OAUTHCORE['SECURITY_PROFILE']: %(name)r.") % {"name": name},
+                hint=_("Use None or one of %(names)s (docs/fapi.md).")
+                % {"names": ", ".join(profiles.PROFILES)},
                 id="oauthcore.E015",
             )
         ]
@@ -212,18 +240,25 @@ def _profile_algorithm_errors(profile: profiles.Profile) -> list:
     if bad := sorted({alg for alg in used if alg not in profile.algorithms}):
         found.append(
             Error(
-                f"The security profile {profile.name} forbids the signing algorithm {', '.join(bad)}.",
-                hint=f"Set SIGNING_ALGORITHM (and each SIGNING_KEYS algorithm) to one of {allowed}, "
-                "then run `manage.py rotatekeys`.",
+                _("The security profile %(profile)s forbids the signing algorithm %(algs)s.")
+                % {"profile": profile.name, "algs": ", ".join(bad)},
+                hint=_(
+                    "Set SIGNING_ALGORITHM (and each SIGNING_KEYS algorithm) to one of %(allowed)s, "
+                    "then run `manage.py rotatekeys`."
+                )
+                % {"allowed": allowed},
                 id="oauthcore.E016",
             )
         )
     if not profile.narrow(oauth_settings.DPOP_SIGNING_ALGORITHMS):
         found.append(
             Error(
-                f"The security profile {profile.name} needs DPoP, but no algorithm of "
-                "DPOP_SIGNING_ALGORITHMS is allowed.",
-                hint=f"Add one of {allowed} to DPOP_SIGNING_ALGORITHMS.",
+                _(
+                    "The security profile %(profile)s needs DPoP, but no algorithm of "
+                    "DPOP_SIGNING_ALGORITHMS is allowed."
+                )
+                % {"profile": profile.name},
+                hint=_("Add one of %(allowed)s to DPOP_SIGNING_ALGORITHMS.") % {"allowed": allowed},
                 id="oauthcore.E016",
             )
         )
@@ -234,21 +269,27 @@ def _profile_lifetime_errors(profile: profiles.Profile) -> list:
     found = []
     longest = profile.max_code_lifetime
     if longest is not None and longest < oauth_settings.AUTHORIZATION_CODE_LIFETIME:
-        found.append(f"AUTHORIZATION_CODE_LIFETIME is over {int(longest.total_seconds())} seconds")
+        found.append(
+            _("AUTHORIZATION_CODE_LIFETIME is over %(seconds)d seconds")
+            % {"seconds": longest.total_seconds()}
+        )
     par = profile.max_par_lifetime
     if par is not None and par <= oauth_settings.PAR_LIFETIME:
-        found.append(f"PAR_LIFETIME is not under {int(par.total_seconds())} seconds")
+        found.append(
+            _("PAR_LIFETIME is not under %(seconds)d seconds") % {"seconds": par.total_seconds()}
+        )
     if profile.clock_skew is not None:
         low, high = profile.clock_skew
         if not low <= oauth_settings.CLOCK_SKEW <= high:
             found.append(
-                f"CLOCK_SKEW is not between {int(low.total_seconds())} and "
-                f"{int(high.total_seconds())} seconds"
+                _("CLOCK_SKEW is not between %(low)d and %(high)d seconds")
+                % {"low": low.total_seconds(), "high": high.total_seconds()}
             )
     return [
         Error(
-            f"The security profile {profile.name} forbids this setting: {problem}.",
-            hint="See docs/fapi.md.",
+            _("The security profile %(profile)s forbids this setting: %(problem)s.")
+            % {"profile": profile.name, "problem": problem},
+            hint=_("See docs/fapi.md."),
             id="oauthcore.E017",
         )
         for problem in found
@@ -274,9 +315,12 @@ def check_adapter(app_configs=None, **kwargs) -> list:
         return []
     return [
         Warning(
-            f"{cls.__qualname__}.{hook}() takes no **kwargs: it gets only the arguments it names.",
-            hint="Add **kwargs (and client=None where the hook gets a client) so new context "
-            "reaches it; see docs/adapter.md.",
+            _("%(hook)s() takes no **kwargs: it gets only the arguments it names.")
+            % {"hook": f"{cls.__qualname__}.{hook}"},
+            hint=_(
+                "Add **kwargs (and client=None where the hook gets a client) so new context "
+                "reaches it; see docs/adapter.md."
+            ),
             obj=cls,
             id="oauthcore.W003",
         )
@@ -289,10 +333,10 @@ def cache_error() -> str | None:
     try:
         caches["default"]
     except Exception as e:  # InvalidCacheBackendError (no django-redis), ImproperlyConfigured
-        return (
-            f"The default cache cannot be loaded (oauthcore.E011): {e}. Install its package: "
+        return _(
+            "The default cache cannot be loaded (oauthcore.E011): %(error)s. Install its package: "
             "pip install 'oauthcore[redis]' for CACHE_URL=redis://..."
-        )
+        ) % {"error": e}
     return None
 
 
@@ -314,9 +358,12 @@ def _stored_key_errors(model) -> list:
     published = model.objects.published().exclude(algorithm__in=profile.algorithms)
     return [
         Error(
-            f"The security profile {profile.name} forbids the {row.algorithm} signing key {row.kid}.",
-            hint="Set SIGNING_ALGORITHM to one the profile allows, run `manage.py rotatekeys` "
-            "and wait until the old key's tokens expire (docs/fapi.md).",
+            _("The security profile %(profile)s forbids the %(alg)s signing key %(kid)s.")
+            % {"profile": profile.name, "alg": row.algorithm, "kid": row.kid},
+            hint=_(
+                "Set SIGNING_ALGORITHM to one the profile allows, run `manage.py rotatekeys` "
+                "and wait until the old key's tokens expire (docs/fapi.md)."
+            ),
             id="oauthcore.E016",
         )
         for row in published
@@ -336,8 +383,9 @@ def check_stored_configuration(app_configs=None, databases=None, **kwargs) -> li
             if bad := scopes.unknown(client.allowed_scopes):
                 found.append(
                     Warning(
-                        f"Client {client.client_id} allows unregistered scopes: {bad}.",
-                        hint="Add them to OAUTHCORE['SCOPES'] or remove them from the client.",
+                        _("Client %(client_id)s allows unregistered scopes: %(scopes)s.")
+                        % {"client_id": client.client_id, "scopes": bad},
+                        hint=_("Add them to OAUTHCORE['SCOPES'] or remove them from the client."),
                         id="oauthcore.W001",
                     )
                 )
@@ -346,8 +394,8 @@ def check_stored_configuration(app_configs=None, databases=None, **kwargs) -> li
         if no_key and not settings.DEBUG and not SigningKey.objects.filter(state="active").exists():
             found.append(
                 Warning(
-                    "There is no active signing key; one will be created on first use.",
-                    hint="Run `manage.py rotatekeys` or set OAUTHCORE['SIGNING_KEYS'].",
+                    _("There is no active signing key; one will be created on first use."),
+                    hint=_("Run `manage.py rotatekeys` or set OAUTHCORE['SIGNING_KEYS']."),
                     id="oauthcore.W002",
                 )
             )
@@ -372,43 +420,44 @@ def _deploy_risks() -> list[tuple[bool, str, str, str]]:
     # fmt: off
     return [
         (urlsplit(conf.ISSUER or "").scheme != "https", "W010",
-         "OAUTHCORE['ISSUER'] is not an https URL.",
-         "Tokens, codes and secrets must travel over TLS (RFC 6749 1.6); http is for development."),
+         _("OAUTHCORE['ISSUER'] is not an https URL."),
+         _("Tokens, codes and secrets must travel over TLS (RFC 6749 1.6); http is for development.")),
         (conf.ACCESS_TOKEN_LIFETIME > MAX_ACCESS_TOKEN_LIFETIME, "W011",
-         "OAUTHCORE['ACCESS_TOKEN_LIFETIME'] is longer than one hour.",
-         "A stolen access token works until it expires; keep it short (RFC 9700 4.14)."),
+         _("OAUTHCORE['ACCESS_TOKEN_LIFETIME'] is longer than one hour."),
+         _("A stolen access token works until it expires; keep it short (RFC 9700 4.14).")),
         (not conf.PKCE_REQUIRED, "W012",
-         "OAUTHCORE['PKCE_REQUIRED'] is off: confidential clients may skip PKCE.",
-         "PKCE stops code injection for every client (RFC 9700 2.1.1)."),
+         _("OAUTHCORE['PKCE_REQUIRED'] is off: confidential clients may skip PKCE."),
+         _("PKCE stops code injection for every client (RFC 9700 2.1.1).")),
         (secret is not None and len(secret) < MIN_DEPLOY_HS256_SECRET_LENGTH, "W013",
-         f"OAUTHCORE['HS256_SECRET'] is shorter than {MIN_DEPLOY_HS256_SECRET_LENGTH} characters.",
-         "Use a long random secret, or an asymmetric algorithm (RFC 8725 3.5)."),
+         _("OAUTHCORE['HS256_SECRET'] is shorter than %(count)d characters.")
+         % {"count": MIN_DEPLOY_HS256_SECRET_LENGTH},
+         _("Use a long random secret, or an asymmetric algorithm (RFC 8725 3.5).")),
         (conf.CLOCK_SKEW > MAX_CLOCK_SKEW, "W014",
-         "OAUTHCORE['CLOCK_SKEW'] is longer than five minutes.",
-         "Synchronise the clocks (NTP) instead: expired tokens are accepted this much longer."),
+         _("OAUTHCORE['CLOCK_SKEW'] is longer than five minutes."),
+         _("Synchronise the clocks (NTP) instead: expired tokens are accepted this much longer.")),
         (conf.REFRESH_TOKEN_LIFETIME > MAX_REFRESH_TOKEN_LIFETIME, "W015",
-         "OAUTHCORE['REFRESH_TOKEN_LIFETIME'] is longer than 90 days.",
-         "Long-lived refresh tokens widen the damage of a leak (RFC 9700 4.14)."),
+         _("OAUTHCORE['REFRESH_TOKEN_LIFETIME'] is longer than 90 days."),
+         _("Long-lived refresh tokens widen the damage of a leak (RFC 9700 4.14).")),
         (not conf.CHECK_REVOKED_TOKENS, "W016",
-         "OAUTHCORE['CHECK_REVOKED_TOKENS'] is off: revoked access tokens work until they expire.",
-         "Keep the deny-list check on (no query per request: SYNC_INTERVAL)."),
+         _("OAUTHCORE['CHECK_REVOKED_TOKENS'] is off: revoked access tokens work until they expire."),
+         _("Keep the deny-list check on (no query per request: SYNC_INTERVAL).")),
         (not conf.RATE_LIMIT_ENABLED, "W017",
-         "OAUTHCORE['RATE_LIMIT_ENABLED'] is off: client secrets and codes can be guessed freely.",
-         "Keep rate limiting on; tune RATE_LIMIT_FAILURES and RATE_LIMIT_WINDOW instead."),
+         _("OAUTHCORE['RATE_LIMIT_ENABLED'] is off: client secrets and codes can be guessed freely."),
+         _("Keep rate limiting on; tune RATE_LIMIT_FAILURES and RATE_LIMIT_WINDOW instead.")),
         (conf.RATE_LIMIT_ENABLED and cache == LOCMEM_CACHE, "W018",
-         "The default cache is local memory: each process counts failed attempts on its own "
-         "(revocations and client changes do not depend on the cache).",
-         "Use a shared cache such as Redis when several processes serve requests "
-         "(pip install 'oauthcore[redis]')."),
+         _("The default cache is local memory: each process counts failed attempts on its own "
+           "(revocations and client changes do not depend on the cache)."),
+         _("Use a shared cache such as Redis when several processes serve requests "
+           "(pip install 'oauthcore[redis]').")),
         (conf.RATE_LIMIT_ENABLED and cache == DUMMY_CACHE, "W019",
-         "The default cache stores nothing: failed attempts are not counted.",
-         "Use a real shared cache such as Redis."),
+         _("The default cache stores nothing: failed attempts are not counted."),
+         _("Use a real shared cache such as Redis.")),
         (bool(getattr(settings, "SECURE_PROXY_SSL_HEADER", None)) and not conf.TRUSTED_PROXIES,
          "W020",
-         "SECURE_PROXY_SSL_HEADER is set but OAUTHCORE['TRUSTED_PROXIES'] is not: behind a proxy "
-         "every request has the proxy's address, in failure counters, audit rows and logs.",
-         "Set TRUSTED_PROXIES to your proxies' addresses (and TRUSTED_PROXY_HEADER if it is not "
-         "X-Forwarded-For); see docs/deployment.md."),
+         _("SECURE_PROXY_SSL_HEADER is set but OAUTHCORE['TRUSTED_PROXIES'] is not: behind a proxy "
+           "every request has the proxy's address, in failure counters, audit rows and logs."),
+         _("Set TRUSTED_PROXIES to your proxies' addresses (and TRUSTED_PROXY_HEADER if it is not "
+           "X-Forwarded-For); see docs/deployment.md.")),
     ]
     # fmt: on
 

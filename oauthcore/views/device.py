@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_protect
 from django.views.generic.base import TemplateResponseMixin
@@ -142,7 +143,9 @@ class DeviceView(TemplateResponseMixin, View):
             response["Retry-After"] = str(limited.retry_after)
             return response
         if found is None:
-            error = errors.InvalidRequest("This code is wrong or has expired. Check it and retry.")
+            error = errors.InvalidRequest(
+                _("This code is wrong or has expired. Check it and retry.")
+            )
             return self.entry_page(error=error, typed=typed, status=400)
         return self.confirm_page(request, found)
 
@@ -171,7 +174,7 @@ class DeviceView(TemplateResponseMixin, View):
             .first()
         )
         if found is None:
-            error = errors.InvalidRequest("This request was already answered or has expired.")
+            error = errors.InvalidRequest(_("This request was already answered or has expired."))
             return self.entry_page(error=error, status=400)
         decision = request.POST.get("decision")
         asked = found.scope.split()

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.translation import gettext as _
 
 from oauthcore.conf import oauth_settings
 from oauthcore.contrib.rest_framework import resources
@@ -83,10 +84,12 @@ def check_views_declare_scopes(app_configs=None, **kwargs) -> list:
         return []
     return [
         Error(
-            f"The view {callback.cls.__module__}.{callback.cls.__name__} at '{route}' uses "
-            "JWTAuthentication but declares no scopes.",
-            hint="Add permission_classes = [HasScope.of(...)] (or HasScope with required_scopes); "
-            "set permission_classes = [AllowAny] explicitly for a public view.",
+            _("The view %(view)s at '%(route)s' uses JWTAuthentication but declares no scopes.")
+            % {"view": f"{callback.cls.__module__}.{callback.cls.__name__}", "route": route},
+            hint=_(
+                "Add permission_classes = [HasScope.of(...)] (or HasScope with required_scopes); "
+                "set permission_classes = [AllowAny] explicitly for a public view."
+            ),
             obj=callback.cls,
             id="oauthcore.E101",
         )
@@ -109,9 +112,12 @@ def check_protected_resource(app_configs=None, **kwargs) -> list:
         return []
     return [
         Error(
-            f"OAUTHCORE['PROTECTED_RESOURCE'] is not a resource identifier: {resource!r}.",
-            hint="An https URL without a query or fragment (RFC 9728 1.2), e.g. "
-            "'https://api.example.com/'; plain http only on a loopback host.",
+            _("OAUTHCORE['PROTECTED_RESOURCE'] is not a resource identifier: %(resource)r.")
+            % {"resource": resource},
+            hint=_(
+                "An https URL without a query or fragment (RFC 9728 1.2), e.g. "
+                "'https://api.example.com/'; plain http only on a loopback host."
+            ),
             id="oauthcore.E102",
         )
     ]
@@ -128,9 +134,13 @@ def check_resources_are_published(app_configs=None, **kwargs) -> list:
         return []
     return [
         Warning(
-            f"Views serve the resource {resource!r}, and their challenges name its metadata "
-            f"({url}), but no URL serves it.",
-            hint=f"Add protected_resource.metadata_path({resource!r}) to the URLconf.",
+            _(
+                "Views serve the resource %(resource)r, and their challenges name its metadata "
+                "(%(url)s), but no URL serves it."
+            )
+            % {"resource": resource, "url": url},
+            hint=_("Add protected_resource.metadata_path(%(resource)r) to the URLconf.")
+            % {"resource": resource},
             id="oauthcore.W101",
         )
         for resource, url in missing.items()

@@ -7,6 +7,7 @@ validates it; flags given beside it win.
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from oauthcore.errors import InvalidClientMetadata
 from oauthcore.models import Client
@@ -42,7 +43,7 @@ def fields_of(options) -> dict:
         values = client_metadata.parse(merged_metadata(options))
         return registration.from_metadata(values)
     if options["name"] is None or options["grant_types"] is None:
-        raise CommandError("--name and --grant-types are required (or give --metadata).")
+        raise CommandError(_("--name and --grant-types are required (or give --metadata)."))
     return {
         "name": options["name"],
         "public": options["public"],
@@ -134,4 +135,4 @@ class Command(BaseCommand):
         for name, value in data.items():
             self.stdout.write(f"{name}: {value}")
         if secret:
-            self.stdout.write(self.style.WARNING("Store the secret now: it is not shown again."))
+            self.stdout.write(self.style.WARNING(_("Store the secret now: it is not shown again.")))

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from oauthcore import crypto
 from oauthcore.conf import oauth_settings
@@ -27,11 +28,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, expires_in=None, uses=None, description="", **options):
         if expires_in is not None and expires_in <= 0:
-            raise CommandError("--expires-in must be a positive number of seconds.")
+            raise CommandError(_("--expires-in must be a positive number of seconds."))
         if uses is not None and uses <= 0:
-            raise CommandError("--uses must be a positive number.")
+            raise CommandError(_("--uses must be a positive number."))
         if len(description) > InitialAccessToken._meta.get_field("description").max_length:
-            raise CommandError("--description is too long.")
+            raise CommandError(_("--description is too long."))
         raw = crypto.new_token()
         expires_at = timezone.now() + timedelta(seconds=expires_in) if expires_in else None
         InitialAccessToken.objects.create(

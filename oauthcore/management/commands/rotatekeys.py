@@ -3,6 +3,7 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from oauthcore.conf import oauth_settings
 from oauthcore.jose import keyring
@@ -27,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, alg=None, stage=False, **options):
         if oauth_settings.HS256_SECRET or oauth_settings.SIGNING_KEYS:
             raise CommandError(
-                "Keys come from settings (HS256_SECRET or SIGNING_KEYS): rotate them there."
+                _("Keys come from settings (HS256_SECRET or SIGNING_KEYS): rotate them there.")
             )
         row = keyring.create_key(alg, state=SigningKey.State.NEXT) if stage else keyring.rotate(alg)
         if options["json"]:

@@ -5,6 +5,7 @@ import os
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from oauthcore import crypto
 from oauthcore.conf import oauth_settings
@@ -63,7 +64,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("seeddemo creates known passwords: it runs only with DEBUG=True.")
+            raise CommandError(_("seeddemo creates known passwords: it runs only with DEBUG=True."))
         alice_password = os.environ.get("DEMO_PASSWORD", "alice-demo-password")
         admin_password = os.environ.get("DEMO_ADMIN_PASSWORD", "admin-demo-password")
         self.seed_user("alice", alice_password)
