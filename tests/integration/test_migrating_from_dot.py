@@ -107,17 +107,12 @@ def dot(tmp_path_factory):
     project.stop()
 
 
-@pytest.fixture(scope="module")
-def dot_era(dot):
-    """Tokens obtained at DOT's endpoints, as the apps hold them on the day of the switch."""
-    project, apps = dot
-    web, batch = apps["web"], apps["batch"]
-    alice = Browser(project, "alice", "pw")
+def code_flow_at_dot(project: Project, browser: Browser, client_id: str, scope: str) -> dict:
+    """Authorize at DOT with PKCE in the user's browser, redeem the code there; return the tokens."""
     verifier, challenge = pkce()
-    scope = "read:profile read:email legacy"
-    query = alice.authorize_at_dot(
+    query = browser.authorize_at_dot(
         response_type="code",
-        client_id=web,
+        client_id=client_id,
         redirect_uri=REDIRECT_URI,
         scope=scope,
         state="s1",
@@ -126,11 +121,27 @@ def dot_era(dot):
     )
     code = {"grant_type": "authorization_code", "code": query["code"][0]}
     code |= {"redirect_uri": REDIRECT_URI, "code_verifier": verifier}
-    first = token_request(project, "/dot/token/", code, auth=basic(web, WEB_SECRET))
-    assert first.status_code == HTTPStatus.OK, first.text
-    refresh = {"grant_type": "refresh_token", "refresh_token": first.json()["refresh_token"]}
-    second = token_request(project, "/dot/token/", refresh, auth=basic(web, WEB_SECRET))
+    issued = token_request(project, "/dot/token/", code, auth=basic(client_id, WEB_SECRET))
+    assert issued.status_code == HTTPStatus.OK, issued.text
+    return issued.json()
+
+
+def refresh_at(project: Project, path: str, client_id: str, refresh_token: str):
+    data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    return token_request(project, path, data, auth=basic(client_id, WEB_SECRET))
+
+
+@pytest.fixture(scope="module")
+def dot_era(dot):
+    """Tokens obtained at DOT's endpoints, as the apps hold them on the day of the switch."""
+    project, apps = dot
+    web, batch = apps["web"], apps["batch"]
+    alice = Browser(project, "alice", "pw")
+    first = code_flow_at_dot(project, alice, web, "read:profile read:email legacy")
+    second = refresh_at(project, "/dot/token/", web, first["refresh_token"])
     assert second.status_code == HTTPStatus.OK, second.text
+    # alice's other device, still talking to DOT after the web app has switched (step 6)
+    other = code_flow_at_dot(project, alice, web, "read:profile")
     machine = {"grant_type": "client_credentials", "scope": "publish"}
     tokens = [
         token_request(project, "/dot/token/", machine, auth=basic(batch, BATCH_SECRET)).json()
@@ -142,8 +153,9 @@ def dot_era(dot):
     assert project.shell(EXPIRE, DOT_TOKEN=expired) == 1
     return {
         "alice": alice,
-        "first": first.json(),  # its refresh token was rotated at DOT
+        "first": first,  # its refresh token was rotated at DOT
         "live": second.json(),
+        "other": other,
         "machine": tokens[0]["access_token"],
         "revoked": revoked,
         "expired": expired,
@@ -165,9 +177,9 @@ def test_the_migration_steps(dot, dot_era):
     # 3. The dry run says what it would do, and writes nothing.
     dry = run_step(project, "dryrun")
     assert "applications: 2 imported, 0 already clients, 1 skipped" in dry
-    assert "refresh tokens: 1 imported, 0 already families, 0 expired, 0 skipped" in dry
+    assert "refresh tokens: 2 imported, 0 already families, 0 expired, 0 skipped" in dry
     assert "consents: 1 created" in dry
-    assert "left in DOT: 2 live access tokens" in dry  # the live user and machine tokens
+    assert "left in DOT: 3 live access tokens" in dry  # alice's two and the machine's
     assert "'Old mobile app'" not in dry and "password grant is gone" in dry
     assert "legacy" in dry  # DOT's scope oauthcore has not registered
     assert "https://other.example.com" in dry  # an allowed origin not among redirect URIs
@@ -186,11 +198,11 @@ def test_the_migration_steps(dot, dot_era):
         "owner",
     ]
     assert state["clients"][batch][:2] == ["sha256", ["client_credentials"]]  # plaintext, hashed
-    assert state["families"] == 1
+    assert state["families"] == 2
     assert state["consents"] == [["alice", "Web app", ["read:email", "read:profile"]]]
     again = run_step(project, "commit")
     assert "applications: 0 imported, 2 already clients, 1 skipped" in again
-    assert "refresh tokens: 0 imported, 1 already families" in again
+    assert "refresh tokens: 0 imported, 2 already families" in again
     assert "consents: 0 created, 0 widened, 1 already there" in again
     assert project.shell(STATE) == state
 
@@ -204,8 +216,7 @@ def test_the_migration_steps(dot, dot_era):
     assert api(project, refreshed.json()["access_token"]).status_code == HTTPStatus.OK
     again = token_request(project, "/oauth/token/", refresh, auth=basic(web, WEB_SECRET))
     assert again.status_code == HTTPStatus.BAD_REQUEST  # rotated: reuse is refused
-    rotated = {"grant_type": "refresh_token", "refresh_token": dot_era["first"]["refresh_token"]}
-    stale = token_request(project, "/oauth/token/", rotated, auth=basic(web, WEB_SECRET))
+    stale = refresh_at(project, "/oauth/token/", web, dot_era["first"]["refresh_token"])
     assert stale.status_code == HTTPStatus.BAD_REQUEST  # DOT had rotated it: never imported
     wrong = token_request(project, "/oauth/token/", refresh, auth=basic(web, "not-the-secret"))
     assert wrong.status_code == HTTPStatus.UNAUTHORIZED
@@ -251,10 +262,52 @@ def test_the_migration_steps(dot, dot_era):
     assert location.startswith(REDIRECT_URI)
     assert parse_qs(urlsplit(location).query)["code"]
 
-    # 6. Imported again after the switch: nothing new, nothing revoked.
+    # 6. alice's other device refreshed at DOT after the import: imported again, the token DOT
+    # rotated is revoked here, the new one refreshes here.
+    moved = refresh_at(project, "/dot/token/", web, dot_era["other"]["refresh_token"])
+    assert moved.status_code == HTTPStatus.OK, moved.text
     last = run_step(project, "again")
-    assert "refresh tokens: 0 revoked since imported" in last
     assert "applications: 0 imported, 2 already clients" in last
+    assert "refresh tokens: 1 imported, 1 already families" in last  # R2 and the new one
+    assert "refresh tokens: 1 revoked since imported" in last
+    stale = refresh_at(project, "/oauth/token/", web, dot_era["other"]["refresh_token"])
+    assert stale.status_code == HTTPStatus.BAD_REQUEST
+    assert stale.json()["error"] == "invalid_grant"
+    current = refresh_at(project, "/oauth/token/", web, moved.json()["refresh_token"])
+    assert current.status_code == HTTPStatus.OK, current.text
+    assert current.json()["scope"] == "read:profile"
+
+
+QUERIES = """
+import json, os
+from datetime import timedelta
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+from oauth2_provider.models import AccessToken
+from oauthcore.resource_server import bearer, legacy_tokens
+from oauthcore.testing import make_access_token
+
+dot, jwt = os.environ["DOT_TOKEN"], make_access_token(scopes=["read:profile"])
+counted = {}
+with override_settings(OAUTHCORE={**settings.OAUTHCORE, "SYNC_INTERVAL": timedelta(hours=1)}):
+    for name, raw in (("dot", dot), ("jwt", jwt)):
+        bearer.validate(raw)  # this process's copies (keys, deny-list) are read once
+        with CaptureQueriesContext(connection) as queries:
+            token = bearer.validate(raw)
+        counted[name] = [query["sql"] for query in queries.captured_queries]
+rows = AccessToken.objects.filter(token_checksum=legacy_tokens.checksum(dot))
+print(json.dumps({**counted, "plan": rows.explain(), "scopes": sorted(token.scopes)}))
+"""
+
+
+def test_a_dot_token_costs_one_indexed_query_and_a_jwt_none(dot, dot_era):
+    project, _ = dot
+    seen = project.shell(QUERIES, DOT_TOKEN=dot_era["live"]["access_token"])
+    assert seen["jwt"] == []
+    (query,) = seen["dot"]
+    assert "token_checksum" in query and "oauth2_provider_accesstoken" in query
+    assert "USING INDEX" in seen["plan"] or "Index Scan" in seen["plan"]
 
 
 SCOPES = """
