@@ -10,6 +10,7 @@ refuses revoked or expired ones, users see their apps and are not asked to conse
 from __future__ import annotations
 
 import re
+import time
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
@@ -168,6 +169,39 @@ def test_dot_issued_what_the_apps_hold(dot_era):
     assert dot_era["live"]["scope"] == "read:profile read:email legacy"
 
 
+QUERIES = """
+import json, os
+from datetime import timedelta
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext, override_settings
+from oauth2_provider.models import AccessToken
+from oauthcore.resource_server import bearer, legacy_tokens
+from oauthcore.testing import make_access_token
+
+dot, jwt = os.environ["DOT_TOKEN"], make_access_token(scopes=["read:profile"])
+counted = {}
+with override_settings(OAUTHCORE={**settings.OAUTHCORE, "SYNC_INTERVAL": timedelta(hours=1)}):
+    for name, raw in (("dot", dot), ("jwt", jwt)):
+        bearer.validate(raw)  # this process's copies (keys, deny-list) are read once
+        with CaptureQueriesContext(connection) as queries:
+            bearer.validate(raw)
+        counted[name] = [query["sql"] for query in queries.captured_queries]
+rows = AccessToken.objects.filter(token_checksum=legacy_tokens.checksum(dot))
+print(json.dumps({**counted, "plan": rows.explain()}))
+"""
+
+
+# Before the migration steps: alice's DOT access token is still live (step 6 rotates it at DOT).
+def test_a_dot_token_costs_one_indexed_query_and_a_jwt_none(dot, dot_era):
+    project, _ = dot
+    seen = project.shell(QUERIES, DOT_TOKEN=dot_era["live"]["access_token"])
+    assert seen["jwt"] == []
+    (query,) = seen["dot"]
+    assert "token_checksum" in query and "oauth2_provider_accesstoken" in query
+    assert "USING INDEX" in seen["plan"] or "Index Scan" in seen["plan"]
+
+
 def test_the_migration_steps(dot, dot_era):
     project, _ = dot
     # 1. oauthcore installed beside DOT, the transition on: the checks pass.
@@ -214,8 +248,6 @@ def test_the_migration_steps(dot, dot_era):
     assert refreshed.json()["access_token"].count(".") == 2  # a JWT now
     assert project.shell(STATE)["clients"][web][0] == "sha256"  # the secret, upgraded on use
     assert api(project, refreshed.json()["access_token"]).status_code == HTTPStatus.OK
-    again = token_request(project, "/oauth/token/", refresh, auth=basic(web, WEB_SECRET))
-    assert again.status_code == HTTPStatus.BAD_REQUEST  # rotated: reuse is refused
     stale = refresh_at(project, "/oauth/token/", web, dot_era["first"]["refresh_token"])
     assert stale.status_code == HTTPStatus.BAD_REQUEST  # DOT had rotated it: never imported
     wrong = token_request(project, "/oauth/token/", refresh, auth=basic(web, "not-the-secret"))
@@ -262,52 +294,47 @@ def test_the_migration_steps(dot, dot_era):
     assert location.startswith(REDIRECT_URI)
     assert parse_qs(urlsplit(location).query)["code"]
 
-    # 6. alice's other device refreshed at DOT after the import: imported again, the token DOT
-    # rotated is revoked here, the new one refreshes here.
+    # 6. alice's other device refreshed at DOT after the import; and someone replays the web
+    # app's refresh token, already used here, at DOT (still live there).
     moved = refresh_at(project, "/dot/token/", web, dot_era["other"]["refresh_token"])
     assert moved.status_code == HTTPStatus.OK, moved.text
+    replayed = refresh_at(project, "/dot/token/", web, dot_era["live"]["refresh_token"])
+    assert replayed.status_code == HTTPStatus.OK, replayed.text
     last = run_step(project, "again")
     assert "applications: 0 imported, 2 already clients" in last
-    assert "refresh tokens: 1 imported, 1 already families" in last  # R2 and the new one
-    assert "refresh tokens: 1 revoked since imported" in last
-    stale = refresh_at(project, "/oauth/token/", web, dot_era["other"]["refresh_token"])
-    assert stale.status_code == HTTPStatus.BAD_REQUEST
-    assert stale.json()["error"] == "invalid_grant"
+    assert "refresh tokens: 2 imported, 0 already families" in last
+    assert "refresh tokens: 1 revoked since imported, 1 families reused at both servers" in last
+    for stale in (
+        dot_era["other"]["refresh_token"],  # rotated at DOT: its copy here is revoked
+        refreshed.json()["refresh_token"],  # the web app's family: reused across servers
+        replayed.json()["refresh_token"],  # what DOT issued from the replay: same family
+    ):
+        refused = refresh_at(project, "/oauth/token/", web, stale)
+        assert refused.status_code == HTTPStatus.BAD_REQUEST, refused.text
+        assert refused.json()["error"] == "invalid_grant"
     current = refresh_at(project, "/oauth/token/", web, moved.json()["refresh_token"])
     assert current.status_code == HTTPStatus.OK, current.text
     assert current.json()["scope"] == "read:profile"
+    settled = run_step(project, "again")
+    assert "refresh tokens: 0 imported, 2 already families" in settled
+    assert "refresh tokens: 0 revoked since imported, 0 families reused" in settled
+
+    # Staff deactivate the batch job in oauthcore: its DOT tokens are refused too (deny-list).
+    project.shell(DEACTIVATE, CLIENT_ID=batch)
+    time.sleep(1.5)  # SYNC_INTERVAL: every process honours it within a second
+    refused = api(project, dot_era["machine"], "/api/contacts/")
+    assert refused.status_code == HTTPStatus.UNAUTHORIZED
+    assert "revoked" in refused.json()["error_description"]
 
 
-QUERIES = """
+DEACTIVATE = """
 import json, os
-from datetime import timedelta
-from django.conf import settings
-from django.db import connection
-from django.test.utils import CaptureQueriesContext, override_settings
-from oauth2_provider.models import AccessToken
-from oauthcore.resource_server import bearer, legacy_tokens
-from oauthcore.testing import make_access_token
-
-dot, jwt = os.environ["DOT_TOKEN"], make_access_token(scopes=["read:profile"])
-counted = {}
-with override_settings(OAUTHCORE={**settings.OAUTHCORE, "SYNC_INTERVAL": timedelta(hours=1)}):
-    for name, raw in (("dot", dot), ("jwt", jwt)):
-        bearer.validate(raw)  # this process's copies (keys, deny-list) are read once
-        with CaptureQueriesContext(connection) as queries:
-            token = bearer.validate(raw)
-        counted[name] = [query["sql"] for query in queries.captured_queries]
-rows = AccessToken.objects.filter(token_checksum=legacy_tokens.checksum(dot))
-print(json.dumps({**counted, "plan": rows.explain(), "scopes": sorted(token.scopes)}))
+from oauthcore.models import Client
+client = Client.objects.get(client_id=os.environ["CLIENT_ID"])
+client.is_active = False
+client.save()
+print(json.dumps(client.is_active))
 """
-
-
-def test_a_dot_token_costs_one_indexed_query_and_a_jwt_none(dot, dot_era):
-    project, _ = dot
-    seen = project.shell(QUERIES, DOT_TOKEN=dot_era["live"]["access_token"])
-    assert seen["jwt"] == []
-    (query,) = seen["dot"]
-    assert "token_checksum" in query and "oauth2_provider_accesstoken" in query
-    assert "USING INDEX" in seen["plan"] or "Index Scan" in seen["plan"]
 
 
 SCOPES = """

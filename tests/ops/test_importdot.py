@@ -4,10 +4,12 @@ With DOT installed they are tested on a real DOT project: tests/integration/test
 """
 
 from http import HTTPStatus
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from oauthcore.management.commands.importdot import Command
 from oauthcore.models import Client
 from oauthcore.ops import checks
 
@@ -36,7 +38,7 @@ def test_the_transition_setting_without_dot_is_a_system_check_error(transition):
 
 
 @pytest.mark.parametrize("on", [False, True])
-def test_an_opaque_token_is_refused_without_dot(client, settings, on, django_assert_num_queries):
+def test_an_opaque_token_is_refused_without_dot(client, settings, on):
     if on:
         settings.OAUTHCORE = {**settings.OAUTHCORE, "ACCEPT_DOT_ACCESS_TOKENS": True}
     response = client.get(
@@ -44,3 +46,16 @@ def test_an_opaque_token_is_refused_without_dot(client, settings, on, django_ass
     )
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
+
+
+def test_a_large_table_gets_a_progress_bar():
+    stderr = StringIO()
+    command = Command(stderr=stderr)
+    tell = command.progress("refresh tokens", 2000)
+    tell(1000)
+    tell(2000)
+    assert "refresh tokens: [" in stderr.getvalue()
+    assert "2000/2000" in stderr.getvalue()
+    small = StringIO()
+    Command(stderr=small).progress("applications", 3)(3)
+    assert small.getvalue() == ""

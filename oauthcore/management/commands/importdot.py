@@ -9,7 +9,7 @@ from oauthcore.ops import dot_import
 TABLES = [
     ("applications", ["imported", "already clients", "skipped"]),
     ("refresh tokens", ["imported", "already families", "expired", "skipped"]),
-    ("refresh tokens", ["revoked since imported"]),
+    ("refresh tokens", ["revoked since imported", "families reused at both servers"]),
     ("consents", ["created", "widened", "already there"]),
     ("left in DOT", ["live access tokens", "authorization codes"]),
 ]

@@ -4,11 +4,13 @@ A DOT refresh token is looked up by ``token_checksum``, the SHA-256 hex of the r
 is oauthcore's own ``sha256$`` hash, so it is carried over without being known (even when DOT
 stored no plaintext). Its scope is its access token's (DOT keeps it there); its end is DOT's
 ``REFRESH_TOKEN_EXPIRE_SECONDS`` after it was issued or, when DOT set none, oauthcore's
-``REFRESH_TOKEN_LIFETIME`` from the import.
+``REFRESH_TOKEN_LIFETIME`` from the import. Its family is DOT's ``token_family``, so what DOT
+issues from it later joins the same family here.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from datetime import timedelta
 
@@ -87,6 +89,7 @@ def _family(token, clients: dict[str, Client], known: set[str], report: Report):
         report.count("refresh tokens", "imported")
         return RefreshToken(
             token_hash=token_hash,
+            family_id=token.token_family or uuid.uuid4(),  # DOT's successors join it
             client=client,
             user_id=token.user_id,
             scope=" ".join(_kept_scopes(scope, client, report)),
@@ -105,17 +108,23 @@ def _kept_scopes(scope: str, client: Client, report: Report) -> list[str]:
 
 
 def revoke_refreshed_elsewhere(report: Report) -> None:
-    """Revoke the families of refresh tokens DOT revoked since they were imported (used at
-    DOT's token endpoint again, or revoked there), so a stale copy never works here."""
+    """Follow what DOT revoked since the import (a refresh token used at DOT's token endpoint
+    again, or revoked there): the copy here, unused, is revoked, so it never works here; one
+    already used here too was used at both servers, which is reuse: its family dies, with what
+    DOT issued from it (imported into the same family; RFC 9700 4.14.2)."""
     from oauth2_provider.models import get_refresh_token_model
 
     revoked = get_refresh_token_model().objects.filter(revoked__isnull=False).order_by("pk")
     for chunk in report.rows("revoked DOT refresh tokens", revoked.only("token_checksum")):
         hashes = [stored_hash(token.token_checksum) for token in chunk]
-        live = RefreshToken.objects.live().filter(token_hash__in=hashes)
-        for family_id in set(live.values_list("family_id", flat=True)):
+        copies = RefreshToken.objects.filter(token_hash__in=hashes, revoked_at__isnull=True)
+        reused = set(copies.filter(rotated_at__isnull=False).values_list("family_id", flat=True))
+        unused = copies.filter(rotated_at__isnull=True).exclude(family_id__in=reused)
+        report.count("refresh tokens", "revoked since imported", unused.count())
+        unused.revoke(timezone.now())
+        for family_id in reused:
             revocation.revoke_family(family_id)
-            report.count("refresh tokens", "revoked since imported")
+            report.count("refresh tokens", "families reused at both servers")
 
 
 def import_consents(report: Report, clients: dict[str, Client]) -> None:
