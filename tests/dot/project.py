@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import requests
 
@@ -56,11 +56,42 @@ class Project:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def database_url(self) -> str:
+        """PostgreSQL when the tests run on it (a database of its own), else a SQLite file."""
+        url = os.environ.get("DATABASE_URL", "")
+        if not url.startswith(("postgres://", "postgresql://")):
+            return f"sqlite:///{self.workdir / 'db.sqlite3'}"
+        parts = urlsplit(url)
+        return urlunsplit(parts._replace(path=parts.path + "_dotproject"))
+
+    def _admin(self, statement: str) -> None:
+        import psycopg
+
+        url = urlunsplit(urlsplit(self.database_url)._replace(path="/postgres"))
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(statement)
+
+    def create(self) -> None:
+        """Make the project's database afresh and migrate it."""
+        if self.database_url.startswith("postgres"):
+            self.drop()
+            self._admin(f'CREATE DATABASE "{self.database_name}"')
+        self.manage("migrate", "--noinput")
+
+    def drop(self) -> None:
+        if self.database_url.startswith("postgres"):
+            self._admin(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
+
+    @property
+    def database_name(self) -> str:
+        return urlsplit(self.database_url).path.lstrip("/")
+
+    @property
     def env(self) -> dict[str, str]:
         kept = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
         return kept | {
             "DJANGO_SETTINGS_MODULE": "tests.dot.settings",
-            "DATABASE_URL": f"sqlite:///{self.workdir / 'db.sqlite3'}",
+            "DATABASE_URL": self.database_url,
             "OAUTHCORE_ISSUER": self.url,
             "DEBUG": "false",
             "PYTHONPATH": str(ROOT),

@@ -101,11 +101,14 @@ def api(project: Project, token: str, path: str = "/api/profile/") -> requests.R
 def dot(tmp_path_factory):
     """The DOT project: migrated, with its applications, and serving."""
     project = Project(tmp_path_factory.mktemp("dot-project"))
-    project.manage("migrate", "--noinput")
-    apps = project.shell(SETUP)
-    project.serve()
-    yield project, apps
-    project.stop()
+    project.create()
+    try:
+        apps = project.shell(SETUP)
+        project.serve()
+        yield project, apps
+    finally:
+        project.stop()
+        project.drop()
 
 
 def code_flow_at_dot(project: Project, browser: Browser, client_id: str, scope: str) -> dict:
