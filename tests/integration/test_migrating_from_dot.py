@@ -351,3 +351,38 @@ def alice_pk(project: Project) -> int:
     script = "import json; from django.contrib.auth.models import User; "
     script += "print(json.dumps(User.objects.get(username='alice').pk))"
     return project.shell(script)
+
+
+RESOURCES = """
+import json
+from datetime import timedelta
+from django.contrib.auth.models import User
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, Application
+from oauthcore import errors
+from oauthcore.resource_server import bearer
+
+alice, app = User.objects.get(username="alice"), Application.objects.get(name="Web app")
+seen = {}
+for name, resource in (("api", "http://127.0.0.1/api/"), ("other", "https://other.example/")):
+    AccessToken.objects.create(
+        user=alice, application=app, token=name + "0123456789abcdefghij", scope="read:profile",
+        expires=timezone.now() + timedelta(minutes=5), resource=[resource],
+    )
+    try:
+        seen[name] = bearer.validate(name + "0123456789abcdefghij", audience=[
+            "http://127.0.0.1/api/", "http://127.0.0.1"]).claims["aud"]
+    except errors.InvalidToken as error:
+        seen[name] = error.description
+print(json.dumps(seen))
+"""
+
+
+# After the migration steps, so that its tokens are not counted there.
+def test_a_dot_token_for_another_resource_is_refused(dot, dot_era):
+    project, _ = dot
+    seen = project.shell(RESOURCES)
+    assert seen == {
+        "api": "http://127.0.0.1/api/",  # its RFC 8707 resource is the view's: accepted
+        "other": "The access token is for another audience.",
+    }
