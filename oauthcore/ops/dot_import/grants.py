@@ -52,7 +52,7 @@ def _scope(token) -> str | None:
 
 
 def import_refresh_tokens(report: Report, clients: dict[str, Client]) -> None:
-    """Store each live DOT refresh token of an imported client as a family of one."""
+    """Store each live DOT refresh token of an imported client, in its DOT family."""
     from oauth2_provider.models import get_refresh_token_model
 
     live = get_refresh_token_model().objects.filter(revoked__isnull=True)
@@ -71,7 +71,6 @@ def _family(token, clients: dict[str, Client], known: set[str], report: Report):
     now, token_hash = timezone.now(), stored_hash(token.token_checksum)
     client = clients.get(token.application.client_id)
     end = _dot_end(token.created)
-    scope = _scope(token)
     if token_hash in known:
         report.count("refresh tokens", "already families")
     elif end is not None and end <= now:
@@ -82,7 +81,7 @@ def _family(token, clients: dict[str, Client], known: set[str], report: Report):
             f"refresh tokens of {token.application.client_id!r} skipped: its client was not "
             "imported or has no refresh_token grant."
         )
-    elif scope is None:
+    elif (scope := _scope(token)) is None:
         report.count("refresh tokens", "skipped")
         report.note("refresh tokens without an access token skipped: DOT knows no scope for them.")
     else:
