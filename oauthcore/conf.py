@@ -67,6 +67,10 @@ DEFAULTS: dict[str, Any] = {
     "JWKS_MIN_REFETCH_INTERVAL": timedelta(seconds=30),
     # Timeout of one JWKS fetch.
     "JWKS_FETCH_TIMEOUT": timedelta(seconds=5),
+    # Moving from django-oauth-toolkit (docs/migrating-from-dot.md): the resource server also
+    # accepts DOT's opaque access tokens, looked up in DOT's table (one indexed query per call)
+    # until they expire. Needs oauth2_provider installed; off once DOT's last token has expired.
+    "ACCEPT_DOT_ACCESS_TOKENS": False,
     # Check the deny-list of revoked access tokens (no query per request: see SYNC_INTERVAL).
     "CHECK_REVOKED_TOKENS": True,
     # Brute-force limiter (oauthcore.server.ratelimit; docs/security.md): every request is verified

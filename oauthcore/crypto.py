@@ -7,6 +7,10 @@ A stored hash names its algorithm, ``sha256$<hex>``, as Django's password hasher
 ``algorithm$...``: a new algorithm can be registered and made preferred, and values stored under
 an older one still verify (and are upgraded on use where the raw value is at hand). A value
 without ``$`` was stored before hashes named their algorithm: it is SHA-256 hex.
+
+Values made by another system verify too, never stored anew: ``django$<Django password hash>``
+is a client secret hashed by Django's password hashers (django-oauth-toolkit's default, PBKDF2,
+carried over by ``importdot``), checked with them and upgraded on its first successful use.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.contrib.auth import hashers as django_hashers
 
 from oauthcore.conf import oauth_settings
 
@@ -43,6 +48,22 @@ class Hasher:
         """Return the stored form of ``raw``: ``<algorithm>$<digest>``."""
         return f"{self.algorithm}{SEPARATOR}{self.digest(_bytes(raw))}"
 
+    def verify(self, raw: str, digest: str) -> bool:
+        """Tell, in constant time, whether ``raw`` hashes to ``digest``."""
+        return hmac.compare_digest(self.digest(_bytes(raw)), digest)
+
+
+@dataclass(frozen=True)
+class ForeignHasher:
+    """Values another system stored (salted, slow): ``check(raw, digest)`` verifies one; nothing
+    is ever stored with it, and a lookup by hash cannot find its values (``stored_forms``)."""
+
+    algorithm: str
+    check: Callable[[str, str], bool]
+
+    def verify(self, raw: str, digest: str) -> bool:
+        return self.check(raw, digest)
+
 
 def _bytes(raw: str) -> bytes:
     return raw.encode("utf-8", "surrogatepass")
@@ -52,19 +73,31 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _django_password_hash(raw: str, encoded: str) -> bool:
+    """Check ``raw`` against a hash made by Django's password hashers (constant time)."""
+    return django_hashers.check_password(raw, encoded)
+
+
 SHA256 = Hasher("sha256", _sha256)
 # Values stored before hashes named their algorithm (bare hex) were made by this one.
 LEGACY = SHA256
-# Every algorithm a stored value may name. The first stores new values; the others only verify.
-HASHERS: list[Hasher] = [SHA256]
+# ``django$<algorithm>$...``: a secret hashed by one of Django's PASSWORD_HASHERS elsewhere.
+DJANGO = ForeignHasher("django", _django_password_hash)
+# Every algorithm a stored value may name. The first ``Hasher`` stores new values; the others
+# only verify.
+HASHERS: list[Hasher | ForeignHasher] = [SHA256, DJANGO]
 
 
-def register_hasher(hasher: Hasher, *, preferred: bool = False) -> None:
+def register_hasher(hasher: Hasher | ForeignHasher, *, preferred: bool = False) -> None:
     """Add ``hasher`` to the registry (replacing one of the same name); ``preferred`` stores with it.
 
-    Raise ``ValueError`` if what it stores would not fit the hash columns.
+    Raise ``ValueError`` if what it stores would not fit the hash columns, or if a
+    ``ForeignHasher`` (which stores nothing) is to be preferred.
     """
-    if SEPARATOR in hasher.algorithm or len(hasher.encode("")) > MAX_STORED_LENGTH:
+    storing = isinstance(hasher, Hasher)
+    if SEPARATOR in hasher.algorithm or (preferred and not storing):
+        raise ValueError(f"Hasher {hasher.algorithm!r} cannot store values.")
+    if storing and len(hasher.encode("")) > MAX_STORED_LENGTH:
         raise ValueError(f"Hasher {hasher.algorithm!r} cannot be stored in the hash columns.")
     unregister_hasher(hasher.algorithm)
     HASHERS.insert(0 if preferred else len(HASHERS), hasher)
@@ -75,14 +108,14 @@ def unregister_hasher(algorithm: str) -> None:
     HASHERS[:] = [hasher for hasher in HASHERS if hasher.algorithm != algorithm]
 
 
-def get_hasher(algorithm: str) -> Hasher | None:
+def get_hasher(algorithm: str) -> Hasher | ForeignHasher | None:
     """Return the registered hasher named ``algorithm``, or None."""
     return next((hasher for hasher in HASHERS if hasher.algorithm == algorithm), None)
 
 
 def preferred_hasher() -> Hasher:
     """Return the hasher new values are stored with."""
-    return HASHERS[0]
+    return next(hasher for hasher in HASHERS if isinstance(hasher, Hasher))
 
 
 def new_token() -> str:
@@ -105,10 +138,22 @@ def stored_forms(raw: str) -> list[str]:
 
     A lookup by hash filters on all of them (``token_hash__in``): still one query.
     """
-    return [hasher.encode(raw) for hasher in HASHERS] + [LEGACY.digest(_bytes(raw))]
+    forms = [hasher.encode(raw) for hasher in HASHERS if isinstance(hasher, Hasher)]
+    return [*forms, LEGACY.digest(_bytes(raw))]
 
 
-def _parse(stored: str) -> tuple[Hasher | None, str]:
+def foreign_hash(algorithm: str, digest: str) -> str:
+    """Return ``digest``, made elsewhere under the registered ``algorithm``, in its stored form.
+
+    Raise ``ValueError`` if the algorithm is not registered or the value would not fit.
+    """
+    stored = f"{algorithm}{SEPARATOR}{digest}"
+    if get_hasher(algorithm) is None or len(stored) > MAX_STORED_LENGTH:
+        raise ValueError(f"A {algorithm} hash of {len(digest)} characters cannot be stored.")
+    return stored
+
+
+def _parse(stored: str) -> tuple[Hasher | ForeignHasher | None, str]:
     algorithm, separator, digest = stored.partition(SEPARATOR)
     if not separator:
         return LEGACY, stored
@@ -122,7 +167,7 @@ def matches(raw: str, stored_hash: str) -> bool:
     hasher, digest = _parse(stored_hash)
     if hasher is None:  # an algorithm no longer (or not yet) registered
         return False
-    return hmac.compare_digest(hasher.digest(_bytes(raw)), digest)
+    return hasher.verify(raw, digest)
 
 
 def needs_upgrade(stored_hash: str) -> bool:

@@ -6,6 +6,7 @@ import contextlib
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.core.checks import Error, Tags, Warning, register
@@ -147,7 +148,36 @@ def _other_errors() -> list:
                 id="oauthcore.E009",
             )
         )
-    return found + _proxy_errors() + _resource_errors() + _registration_errors()
+    return found + _proxy_errors() + _resource_errors() + _registration_errors() + _dot_errors()
+
+
+def _dot_errors() -> list:
+    """The transition from django-oauth-toolkit needs DOT 3's indexed token checksum."""
+    if not oauth_settings.ACCEPT_DOT_ACCESS_TOKENS:
+        return []
+    if not apps.is_installed("oauth2_provider"):
+        return [
+            Error(
+                "OAUTHCORE['ACCEPT_DOT_ACCESS_TOKENS'] is on but django-oauth-toolkit "
+                "(oauth2_provider) is not installed.",
+                hint="Turn the setting off once DOT's last access token has expired "
+                "(docs/migrating-from-dot.md).",
+                id="oauthcore.E020",
+            )
+        ]
+    from oauth2_provider.models import get_access_token_model
+
+    fields = {field.name for field in get_access_token_model()._meta.get_fields()}
+    if "token_checksum" not in fields:
+        return [
+            Error(
+                "OAUTHCORE['ACCEPT_DOT_ACCESS_TOKENS'] needs django-oauth-toolkit 3's "
+                "token_checksum column on its access token model.",
+                hint="Upgrade django-oauth-toolkit to 3.x and migrate it first.",
+                id="oauthcore.E021",
+            )
+        ]
+    return []
 
 
 def _registration_errors() -> list:

@@ -18,7 +18,7 @@ from django.db import DatabaseError
 from oauthcore import errors
 from oauthcore.conf import oauth_settings
 from oauthcore.jose import dpop
-from oauthcore.resource_server import access_tokens, binding, denylist
+from oauthcore.resource_server import access_tokens, binding, denylist, legacy_tokens
 
 logger = logging.getLogger("oauthcore")
 
@@ -73,13 +73,17 @@ def validate(
 ) -> access_tokens.AccessToken:
     """Validate a bearer access token: signature and claims (RFC 9068 4), then the deny-list.
 
+    While ``ACCEPT_DOT_ACCESS_TOKENS`` is on, a token that is not a JWT is looked up in
+    django-oauth-toolkit's table instead (``legacy_tokens``).
+
     ``audience``: the accepted one, or several (a resource's identifier and the default).
 
     When the database cannot tell what changed (keys, revocations), the answer is 503: the
     check fails closed, and a database outage is not a 500.
     """
     try:
-        token = access_tokens.decode(raw, audience=audience)
+        decode = legacy_tokens.decode if legacy_tokens.applies(raw) else access_tokens.decode
+        token = decode(raw, audience=audience)
         denied = oauth_settings.CHECK_REVOKED_TOKENS and denylist.is_token_denied(token.claims)
     except DatabaseError as e:
         logger.exception("Database error while checking an access token.")
