@@ -20,6 +20,7 @@ import jwt
 from django.core.signals import setting_changed
 
 from oauthcore import fetch as outbound
+from oauthcore import generation
 from oauthcore.conf import oauth_settings
 from oauthcore.jose.keys import Key
 
@@ -99,6 +100,7 @@ class JWKSClient:
 
     def refresh(self, now: float) -> None:
         """Fetch the set again unless another fetch happened within the interval."""
+        generation.before_reading()  # in the event loop: fetched off it (``asynchronous``)
         with self._lock:
             if not self._may_fetch(now):
                 return
