@@ -7,24 +7,22 @@ whether ``sync_to_async`` was entered, and the test's database connection counts
 """
 
 import json
-import sys
 import threading
-from collections import defaultdict
-from contextlib import contextmanager
 from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import async_to_sync
 from django.http import JsonResponse
 from django.test import AsyncClient, AsyncRequestFactory
 from django.urls import path
 
 from oauthcore import generation
-from oauthcore.resource_server import access_tokens, denylist
+from oauthcore.resource_server import access_tokens
 from oauthcore.resource_server.decorators import require_scopes
 from oauthcore.server import revocation
 from oauthcore.testing import make_access_token
+from tests.async_kit import threads_of_calls
 from tests.dpop_kit import DPoPKey
 
 pytestmark = pytest.mark.django_db
@@ -65,36 +63,6 @@ def get(path, token=None, scheme="Bearer", **headers):
     if token is not None:
         headers["Authorization"] = f"{scheme} {token}"
     return async_to_sync(AsyncClient().get)(path, headers=headers)
-
-
-WATCHED = {
-    access_tokens.decode.__code__: "decode",
-    denylist.is_denied.__code__: "is_denied",
-    SyncToAsync.__call__.__code__: "sync_to_async",
-}
-
-
-@contextmanager
-def threads_of_calls():
-    """Record {function: [thread ident of each call]} for the watched functions, in every thread.
-
-    A coroutine's frame is "called" again at each resumption: each frame counts once.
-    """
-    frames = defaultdict(dict)
-    seen = defaultdict(list)
-
-    def profiler(frame, event, arg):
-        if event == "call" and frame.f_code in WATCHED and id(frame) not in frames[frame.f_code]:
-            frames[frame.f_code][id(frame)] = frame  # kept alive: ids stay unique
-            seen[WATCHED[frame.f_code]].append(threading.get_ident())
-
-    threading.setprofile(profiler)  # the event loop's thread starts inside
-    sys.setprofile(profiler)
-    try:
-        yield seen
-    finally:
-        sys.setprofile(None)
-        threading.setprofile(None)
 
 
 def call_view(view, token):
