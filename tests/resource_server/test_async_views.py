@@ -10,6 +10,7 @@ import json
 import threading
 from datetime import timedelta
 from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -18,7 +19,8 @@ from django.test import AsyncClient, AsyncRequestFactory
 from django.urls import path
 
 from oauthcore import generation
-from oauthcore.resource_server import access_tokens
+from oauthcore.jose import keyring
+from oauthcore.resource_server import access_tokens, jwks_client
 from oauthcore.resource_server.decorators import require_scopes
 from oauthcore.server import revocation
 from oauthcore.testing import make_access_token
@@ -164,3 +166,39 @@ def test_a_dpop_bound_token_needs_its_proof_in_an_async_view(user):
     as_bearer = get("/profile/", bound)
     assert as_bearer.status_code == HTTPStatus.UNAUTHORIZED
     assert as_bearer.json()["error"] == "invalid_token"
+
+
+@pytest.fixture
+def jwks_server():
+    """The issuer's JWKS on a free loopback port, counting its fetches."""
+    body, fetches = json.dumps(keyring.jwks()).encode(), []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            fetches.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/jwk-set+json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/jwks.json", fetches
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_remote_jwks_is_fetched_off_the_loop_once_then_used_in_it(settings, token, jwks_server):
+    url, fetches = jwks_server
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "JWKS_URL": url}
+    jwks_client.forget()
+    with threads_of_calls() as seen:
+        assert call_view(profile, token).status_code == HTTPStatus.OK
+        response = call_view(profile, token)
+    assert response.status_code == HTTPStatus.OK
+    assert fetches == ["/jwks.json"]
+    assert len(seen["sync_to_async"]) == 1  # the first request: the fetch (and the generation)
+    assert seen["decode"][-1] == json.loads(response.content)["thread"]
