@@ -10,14 +10,13 @@ request has a bounded timeout.
 import time
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 
-from tests import browser
 from tests.dpop_kit import DPoPKey
 from tests.mcp_kit import TIMEOUT, ScriptedUser, start_site
 
@@ -182,16 +181,9 @@ def test_the_device_flow(site, metadata):
     assert pending.json()["error"] == "authorization_pending"
     polled_at = time.monotonic()
 
-    agent = ScriptedUser(site).sign_in()
-    consent = agent.get(started["verification_uri_complete"], timeout=TIMEOUT)
-    form = browser.form_with_button(consent.text, "Allow")
-    allowed = agent.post(
-        urljoin(consent.url, form.action or consent.url),
-        data=form.data("Allow"),
-        headers={"Referer": consent.url},
-        timeout=TIMEOUT,
-    )
-    assert allowed.status_code == HTTPStatus.OK, allowed.text[-500:]
+    alice = ScriptedUser(site)
+    allowed = alice.allow(alice.sign_in(), started["verification_uri_complete"])
+    assert allowed.status_code == HTTPStatus.OK, allowed.text[-500:]  # "you may go back"
 
     time.sleep(max(0, started["interval"] + 0.5 - (time.monotonic() - polled_at)))  # RFC 8628 3.5
     issued = requests.post(metadata["token_endpoint"], data=poll, timeout=TIMEOUT)
