@@ -15,7 +15,9 @@ django-oauth-toolkit in the same server process:
   refresh token once; interleaved rounds, the best round;
 - without wrk, a Python load generator (threads, a new connection per request as gunicorn's sync
   workers close it) does both, and says so;
-- the peak RSS (``VmHWM``) of the workers during each contender's token-endpoint load.
+- the peak RSS (``VmHWM``) of the workers during each contender's token-endpoint load;
+- the ASGI rows: uvicorn (2 workers) serving the same project, an async floor view, the async
+  ``require_scopes`` (the token checked in the event loop) and the sync one (run in a thread).
 """
 
 from __future__ import annotations
@@ -422,16 +424,71 @@ def main() -> int:
         api = bench_api(server, data, cfg)
         api_peak = server.peak_rss_mb(reset=True)
         tokens, memory = bench_tokens(server, data, cfg)
+        asgi = bench_asgi(data, cfg)
     finally:
         server.stop()
         drop_database(args.db)
-    result = {"db": args.db, "api": api, "tokens": tokens}
+    result = {"db": args.db, "api": api, "tokens": tokens, "asgi": asgi}
     result["memory"] = {"baseline": baseline, "api (all contenders)": api_peak, **memory}
     if args.json:
         Path(args.json).write_text(json.dumps(result))
     else:
         print(json.dumps(result, indent=1))
     return 0
+
+
+# --- the ASGI rows: uvicorn (2 workers) serving the same project, plain Django views ---------
+
+ASGI = {
+    "uvicorn floor (async view)": "/api/async-floor/",
+    "uvicorn ours (async view)": "/api/async-ours/",
+    "uvicorn ours (sync view)": "/api/sync-ours/",
+}
+
+
+class AsgiServer(Server):
+    """uvicorn with 2 workers on 127.0.0.1: ``bench/project/asgi.py``."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        uvicorn = str(Path(sys.executable).parent / "uvicorn")
+        argv = [uvicorn, "bench.project.asgi:application", "--workers", "2", "--no-access-log"]
+        argv += ["--host", "127.0.0.1", "--port", str(self.port), *QUIET]
+        self.proc = subprocess.Popen(argv, cwd=ROOT, env=env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if request(self.port, "GET", "/api/async-floor/")[0] == 200:
+                return
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("uvicorn did not start")
+
+
+def asgi_round(port: int, path: str, header: str, cfg: dict, use_wrk: bool) -> dict:
+    if use_wrk:
+        return wrk_load(port, path, header, cfg["wrk"])
+    jobs = [("GET", path, "", {"Authorization": header} if header else {})] * 100000
+    return python_load(port, jobs, 8, float(cfg["wrk"].rstrip("s")))
+
+
+def bench_asgi(data: dict, cfg: dict) -> dict:
+    """API calls under uvicorn: the async floor, the async and the sync ``require_scopes``."""
+    header = data["ours"]["api"]["RS256"]
+    use_wrk = shutil.which("wrk") is not None
+    server = AsgiServer(dict(os.environ))
+    try:
+        for path in ASGI.values():  # warm up both workers (their keys); all must answer 200
+            for _ in range(8):
+                status, body = request(server.port, "GET", path, headers={"Authorization": header})
+                assert status == 200, (path, status, body)
+        samples: dict[str, list[dict]] = {name: [] for name in ASGI}
+        for _ in range(cfg["rounds"]):
+            for name, path in ASGI.items():
+                auth = "" if "floor" in name else header
+                samples[name].append(asgi_round(server.port, path, auth, cfg, use_wrk))
+    finally:
+        server.stop()
+    return {name: best(runs) for name, runs in samples.items()}
 
 
 def seed(counts: dict) -> dict:

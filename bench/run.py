@@ -5,7 +5,8 @@
 
 1. ``resource_server.py``: API request cost in-process (RequestFactory, CPU µs per request).
 2. ``http_bench.py`` per database: gunicorn (2 sync workers) serving ``bench/project``; API calls
-   under wrk, the token endpoint's grants, peak RSS of the workers.
+   under wrk, the token endpoint's grants, peak RSS of the workers; then uvicorn (2 workers):
+   the ASGI rows, an async view with the async ``require_scopes`` and the async floor.
 Then the tables (Markdown, as in bench/README.md) and the targets, as ratios of the same run.
 """
 
@@ -59,6 +60,23 @@ def api_table(runs: dict[str, dict]) -> list[str]:
             rps, floor = run["api"][name]["rps"], run["api"]["floor"]["rps"]
             flag = f" ({run['api'][name]['errors']} errors)" if run["api"][name]["errors"] else ""
             cells += f" {rps:.0f}{flag} | {rps / floor:.2f} |"
+        lines.append(f"| {name} |{cells}")
+    return lines
+
+
+def asgi_table(runs: dict[str, dict]) -> list[str]:
+    """The ASGI rows: each over the uvicorn floor, and over oauthcore's gunicorn row."""
+    head = "| view |" + "".join(f" {db} req/s | x uvicorn floor | x gunicorn ours |" for db in runs)
+    lines = [head, "| --- |" + " ---: | ---: | ---: |" * len(runs)]
+    names = next(iter(runs.values())).get("asgi", {})
+    for name in names:
+        cells = ""
+        for run in runs.values():
+            row, floor = run["asgi"][name], run["asgi"]["uvicorn floor (async view)"]["rps"]
+            flag = f" ({row['errors']} errors)" if row["errors"] else ""
+            gunicorn = run["api"]["ours RS256"]["rps"]
+            cells += f" {row['rps']:.0f}{flag} | {row['rps'] / floor:.2f} |"
+            cells += f" {row['rps'] / gunicorn:.2f} |"
         lines.append(f"| {name} |{cells}")
     return lines
 
@@ -166,6 +184,8 @@ def main() -> int:
     print("\n".join(in_process_table(in_process)))
     print("\n### API request over HTTP (gunicorn, 2 sync workers; wrk -t2 -c8; best round)\n")
     print("\n".join(api_table(runs)))
+    print("\n### API request under ASGI (uvicorn, 2 workers, plain Django views; best round)\n")
+    print("\n".join(asgi_table(runs)))
     print("\n### Token endpoint over HTTP (each code and refresh token used once; best round)\n")
     print("\n".join(token_table(runs)))
     print("\n### Peak RSS of a gunicorn worker (VmHWM, reset before each phase)\n")

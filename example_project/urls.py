@@ -1,3 +1,5 @@
+from importlib.util import find_spec
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -25,3 +27,8 @@ urlpatterns = [
     protected_resource.metadata_path(api.resource_identifier, name="api-resource-metadata"),
     path("", include("oauthcore.urls")),
 ]
+
+if find_spec("ninja"):  # the Django Ninja API beside the DRF one (the `ninja` extra)
+    from example_project import ninja_api
+
+    urlpatterns.insert(-1, path("ninja/", ninja_api.api.urls))

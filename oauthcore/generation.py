@@ -15,6 +15,9 @@ that has loaded everything up to value N has missed nothing at or below N.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -26,6 +29,31 @@ from oauthcore.conf import oauth_settings
 
 ROW = 1
 _local: dict[str, Any] = {"value": 0, "read_at": float("-inf")}
+_loaded_only: ContextVar[bool] = ContextVar("oauthcore_loaded_only", default=False)
+
+
+class NotLoaded(Exception):
+    """Raised under ``loaded_only()`` where the database (or the network) would be read."""
+
+
+@contextmanager
+def loaded_only() -> Iterator[None]:
+    """Answer from what this process has loaded; where a read is due, raise ``NotLoaded``.
+
+    The async resource server validates tokens in the event loop under it, and reads what is
+    due off the loop (once a ``SYNC_INTERVAL`` at most, never per request).
+    """
+    reset = _loaded_only.set(True)
+    try:
+        yield
+    finally:
+        _loaded_only.reset(reset)
+
+
+def before_reading() -> None:
+    """Call before reading the database or the network: under ``loaded_only()``, ``NotLoaded``."""
+    if _loaded_only.get():
+        raise NotLoaded
 
 
 def forget() -> None:
@@ -65,10 +93,13 @@ def current() -> int | None:
     None inside a transaction that moved it: read the database, and remember nothing.
     """
     if moved_in_open_transaction():
+        before_reading()
         return None
     now = time.monotonic()
     if now - _local["read_at"] >= oauth_settings.SYNC_INTERVAL.total_seconds():
         from oauthcore.models import Generation
+
+        before_reading()
 
         found = Generation.objects.filter(pk=ROW).values_list("value", flat=True)[:1]
         _local.update(value=next(iter(found), 0), read_at=now)

@@ -138,20 +138,23 @@ class ScriptedUser:
         assert "sessionid" in agent.cookies, signed_in.text[-500:]
         return agent
 
-    def sign_in_and_allow(self, url: str) -> str:
-        """Return where "Allow" sends the browser: the client's redirect URI with the code."""
-        agent = self.sign_in()
+    def allow(self, agent: requests.Session, url: str) -> requests.Response:
+        """Open the consent page at ``url`` and press "Allow"; return the answer (not followed)."""
         consent = agent.get(url, timeout=TIMEOUT)
         assert consent.status_code == HTTPStatus.OK, consent.text[-500:]
         self.consent_page = consent.text
         form = browser.form_with_button(consent.text, "Allow")
-        allowed = agent.post(
+        return agent.post(
             urljoin(consent.url, form.action or consent.url),
             data=form.data("Allow"),
             headers={"Referer": consent.url},
             allow_redirects=False,
             timeout=TIMEOUT,
         )
+
+    def sign_in_and_allow(self, url: str) -> str:
+        """Return where "Allow" sends the browser: the client's redirect URI with the code."""
+        allowed = self.allow(self.sign_in(), url)
         assert allowed.status_code == HTTPStatus.FOUND, allowed.text[-500:]
         return allowed.headers["Location"]
 

@@ -3,6 +3,7 @@
 Shared by the HTTP benchmark (``urls.py``) and the in-process one (``bench/resource_server.py``).
 """
 
+from django.http import JsonResponse
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHasScope
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,6 +11,7 @@ from rest_framework.views import APIView
 from oauthcore.contrib.rest_framework.authentication import JWTAuthentication
 from oauthcore.contrib.rest_framework.permissions import HasScope
 from oauthcore.resource_server import access_tokens
+from oauthcore.resource_server.decorators import require_scopes
 
 
 class NoDenyListAuthentication(JWTAuthentication):
@@ -61,3 +63,23 @@ API_VIEWS = {
     "ours-first": OursFirstUseView,
     "dot": DotView,
 }
+
+
+# Plain Django views for the ASGI rows (uvicorn): DRF has no async views.
+async def async_floor(request):
+    return JsonResponse({"ok": True})
+
+
+@require_scopes("read", load_users=False)
+async def async_ours(request):
+    """The async check: the token validated in the event loop (no thread hop, no query)."""
+    return JsonResponse({"ok": True})
+
+
+@require_scopes("read", load_users=False)
+def sync_ours(request):
+    """The same check in a sync view: under ASGI, Django runs it in a thread."""
+    return JsonResponse({"ok": True})
+
+
+ASGI_VIEWS = {"async-floor": async_floor, "async-ours": async_ours, "sync-ours": sync_ours}

@@ -104,6 +104,7 @@ def rotate(algorithm: str | None = None, *, now: datetime | None = None, by=None
 def _database_ring() -> KeyRing:
     from oauthcore.models import SigningKey
 
+    generation.before_reading()
     rows = list(SigningKey.objects.published())
     if not any(row.state == "active" for row in rows):
         try:

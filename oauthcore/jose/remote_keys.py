@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from oauthcore import fetch
+from oauthcore import fetch, generation
 from oauthcore.conf import oauth_settings
 
 logger = logging.getLogger(__name__)
@@ -88,6 +88,7 @@ class RemoteKeySet(Generic[Keys]):
 
     def refresh(self, now: float) -> None:
         """Fetch the set again unless another fetch was tried within the interval."""
+        generation.before_reading()  # in the event loop: fetched off it (``asynchronous``)
         with self._lock:
             if not self.may_fetch(now):
                 return

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from functools import wraps
+from functools import partial, wraps
 
+from asgiref.sync import iscoroutinefunction
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ImproperlyConfigured
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from oauthcore import errors
-from oauthcore.resource_server import bearer, protected_resource, users
+from oauthcore.resource_server import asynchronous, bearer, protected_resource, users
 from oauthcore.responses import json_error, no_store
 
 # The errors answered with a challenge (RFC 6750 3.1, RFC 9449 7.1).
@@ -55,6 +56,52 @@ def authenticate(request, *, audience: str | Collection[str] | None = None):
     return bearer.authenticate(request, audience=audience)
 
 
+def admit(request, token, needed: Collection[str], *, load_users: bool = True) -> None:
+    """Let ``token`` in if it holds ``needed``: set ``request.auth``, ``user`` and ``auser``.
+
+    Raises ``InsufficientScope`` (RFC 6750 3.1). ``request.user`` is loaded lazily, or a
+    ``TokenUser``; ``await request.auser()`` loads it off the event loop in an async view.
+    """
+    bearer.require(token, needed)
+    request.auth = request.oauth_token = token
+    request.user = users.for_token(token, load=load_users, on_missing=_user_gone)
+    request.auser = partial(asynchronous.user_of, request)
+
+
+def _sync_view(view, needed, audience, resource, load_users):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        identifier = protected_resource.resolve(resource)
+        accepted = protected_resource.audiences(identifier, audience)
+        try:
+            token = authenticate(request, audience=accepted)
+            if token is None:
+                return _refusal(None, identifier)
+            admit(request, token, needed, load_users=load_users)
+            return view(request, *args, **kwargs)
+        except REFUSALS as error:
+            return _refusal(bearer.on_scheme_of(request, error), identifier)
+
+    return wrapped
+
+
+def _async_view(view, needed, audience, resource, load_users):
+    @wraps(view)
+    async def wrapped(request, *args, **kwargs):
+        identifier = protected_resource.resolve(resource)
+        accepted = protected_resource.audiences(identifier, audience)
+        try:
+            token = await asynchronous.authenticate(request, audience=accepted)
+            if token is None:
+                return _refusal(None, identifier)
+            admit(request, token, needed, load_users=load_users)
+            return await view(request, *args, **kwargs)
+        except REFUSALS as error:
+            return _refusal(bearer.on_scheme_of(request, error), identifier)
+
+    return wrapped
+
+
 def require_scopes(
     *names: str,
     audience: str | Collection[str] | None = None,
@@ -72,27 +119,17 @@ def require_scopes(
     Sets ``request.auth`` and ``request.oauth_token`` (the ``AccessToken``) and ``request.user``
     (loaded lazily; a ``TokenUser`` for client-credentials tokens or when ``load_users`` is False).
     The view is ``csrf_exempt`` and ``login_not_required``: the token, not a session, admits a caller.
+
+    An ``async def`` view gets an async check: the token is validated in the event loop, with
+    no thread hop and no query (``asynchronous``); ``await request.auser()`` gives its user.
     """
     if not names:
         raise ImproperlyConfigured("require_scopes() needs at least one scope.")
     needed = tuple(dict.fromkeys(names))
 
     def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            identifier = protected_resource.resolve(resource)
-            accepted = protected_resource.audiences(identifier, audience)
-            try:
-                token = authenticate(request, audience=accepted)
-                if token is None:
-                    return _refusal(None, identifier)
-                bearer.require(token, needed)  # raises InsufficientScope
-                request.auth = request.oauth_token = token
-                request.user = users.for_token(token, load=load_users, on_missing=_user_gone)
-                return view(request, *args, **kwargs)
-            except REFUSALS as error:
-                return _refusal(bearer.on_scheme_of(request, error), identifier)
-
+        build = _async_view if iscoroutinefunction(view) else _sync_view
+        wrapped = build(view, needed, audience, resource, load_users)
         wrapped.required_scopes = needed
         wrapped.protected_resource = resource
         return login_not_required(csrf_exempt(wrapped))

@@ -51,6 +51,7 @@ def _load(value: int) -> None:
     """Bring this process's copy up to generation ``value``: new deny rows, all client cutoffs."""
     from oauthcore.models import RevokedAccessToken
 
+    generation.before_reading()
     now = timezone.now()
     known = _local["generation"]
     since = known if known is not None and known <= value else None  # else read everything
