@@ -127,7 +127,8 @@ def psql(*statements: str) -> None:
 
 def setup_django(env: dict[str, str]) -> None:
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:
+        sys.path.append(str(ROOT))  # after a checkout put first (state_bounds.py --code)
     import django
 
     django.setup()
