@@ -109,6 +109,7 @@ def main() -> int:
     parser.add_argument("--pgbouncer", action="store_true", help="through 127.0.0.1:6432")
     args = parser.parse_args()
     with scale_out.stack(args.database, args.pgbouncer, args.requests) as (servers, data, redis):
+        data["bodies"] = 1
         return report(run(servers, data, redis, args.requests))
 
 

@@ -1,6 +1,6 @@
 """Throughput per endpoint on PostgreSQL + Redis: one gunicorn server, then two sharing them.
 
-    python bench/scale_out.py [--seconds 4] [--database NAME] [--pgbouncer] [--json OUT]
+    python bench/scale_out.py [--seconds 3] [--rounds 2] [--database NAME] [--pgbouncer] [--quick]
     make bench-scale-out
 
 Each server is the example project under gunicorn (2 sync workers, ``bench/counting_wsgi.py``,
@@ -16,7 +16,6 @@ Ports 8400-8499. A few minutes; needs wrk and PostgreSQL at 127.0.0.1:5432 (user
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import json
 import os
@@ -29,13 +28,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import http_bench  # bench/: request() and the wrk runners
+import seed as seed_module  # bench/: the codes and refresh tokens written directly
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PORTS = range(8400, 8500)
-SECRET = "scale-out-secret-0123456789abcdefghijklmnopqrstuvwxyz"
-REDIRECT_URI = "http://127.0.0.1:8499/callback"
-VERIFIER = "v" * 43
+SECRET, REDIRECT_URI, VERIFIER = seed_module.SECRET, seed_module.REDIRECT_URI, seed_module.VERIFIER
 BODIES = 3000  # one-time bodies per server and round: more than a round can send
 ENDPOINTS = (
     "API call",
@@ -50,14 +48,7 @@ ENDPOINTS = (
 
 
 def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 8400-8499")
+    return http_bench.free_port(PORTS)
 
 
 class Redis:
@@ -137,70 +128,43 @@ def setup_django(env: dict[str, str]) -> None:
 def seed(counts: int) -> dict:
     """Make the client, the user, and the one-time codes, refresh tokens and tokens to revoke."""
     import secrets
-    import uuid
     from datetime import timedelta
 
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from oauthcore import crypto
-    from oauthcore.models import AuthorizationCode, Client, RefreshToken
-    from oauthcore.server import issuance, pkce
+    from oauthcore.server import issuance
 
     user = get_user_model().objects.create_user("alice", password="scale-out-password")
-    client = Client.objects.create(
-        client_id="scale",
-        name="Scale",
-        secret_hash=crypto.hash_token(SECRET),
-        redirect_uris=[REDIRECT_URI],
-        grant_types=["authorization_code", "refresh_token", "client_credentials"],
-        allowed_scopes=["read:profile", "publish"],
-    )
-    now, later = timezone.now(), timezone.now() + timedelta(hours=1)
-    codes = [secrets.token_urlsafe(32) for _ in range(counts)]
-    AuthorizationCode.objects.bulk_create(
-        AuthorizationCode(
-            token_hash=crypto.hash_token(raw),
-            client=client,
-            user=user,
-            redirect_uri=REDIRECT_URI,
+    client = seed_module.write_client("scale", ["read:profile", "publish"])
+    codes = seed_module.write_codes(client, user, counts, scope="read:profile")
+    refresh, revoke = (
+        seed_module.write_refresh_tokens(
+            client,
+            user,
+            counts,
             scope="read:profile",
-            code_challenge=pkce.s256(VERIFIER),
-            auth_time=now,
-            expires_at=later,
+            access_token_jti=lambda: secrets.token_urlsafe(16),  # a revocation deny-lists it
+            access_token_expires_at=timezone.now() + timedelta(hours=1),
         )
-        for raw in codes
-    )
-    refresh = {name: [secrets.token_urlsafe(32) for _ in range(counts)] for name in ("r", "v")}
-    RefreshToken.objects.bulk_create(
-        RefreshToken(
-            token_hash=crypto.hash_token(raw),
-            family_id=uuid.uuid4(),
-            client=client,
-            user=user,
-            scope="read:profile",
-            auth_time=now,
-            expires_at=now + timedelta(days=14),
-            access_token_jti=secrets.token_urlsafe(16),  # a revocation deny-lists it
-            access_token_expires_at=later,
-        )
-        for raw in refresh["r"] + refresh["v"]
+        for _ in range(2)
     )
     token = issuance.issue(client=client, user=user, scope=["read:profile"]).value
-    return {"codes": codes, "refresh": refresh["r"], "revoke": refresh["v"], "token": token}
+    return {"codes": codes, "refresh": refresh, "revoke": revoke, "token": token}
 
 
 def basic() -> str:
-    return "Basic " + base64.b64encode(f"scale:{SECRET}".encode()).decode()
+    return seed_module.basic("scale")
 
 
 def requests_of(
-    data: dict, endpoint: str, count: int = BODIES
+    data: dict, endpoint: str, count: int | None = None
 ) -> tuple[str, str, list[str] | None]:
     """Return (path, Authorization, the bodies to send or None for a GET) for ``endpoint``.
 
     One-time bodies (codes, refresh tokens, revocations) are taken from ``data``: never reused.
     """
+    count = count or data["bodies"]
     if endpoint in GETS:
         path, bearer = GETS[endpoint]
         return path, f"Bearer {data['token']}" if bearer else "", None
@@ -327,14 +291,18 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="per endpoint and count, best kept")
     parser.add_argument("--database", default="oauthcore_scale_bench")
     parser.add_argument("--pgbouncer", action="store_true", help="through 127.0.0.1:6432")
+    parser.add_argument("--quick", action="store_true", help="1 round of 1 s: checks it works")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    bodies = 300 if args.quick else BODIES
+    if args.quick:
+        args.seconds, args.rounds = 1, 1
     if shutil.which("wrk") is None:
         print("needs wrk (apt-get install -y wrk)", file=sys.stderr)
         return 2
-    count = BODIES * 3 * args.rounds + 3
+    count = bodies * 3 * args.rounds + 3
     with stack(args.database, args.pgbouncer, count) as (servers, data, _redis):
-        results = {}
+        data["bodies"], results = bodies, {}
         for endpoint in ENDPOINTS:
             rounds = {"1": [], "2": []}
             queries = queries_per_request(servers[0], data, endpoint)
