@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint format migrations-check bench wheel-check messages compilemessages clean
+.PHONY: install demo test lint format migrations-check bench bench-scale-out wheel-check messages compilemessages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ migrations-check: install
 bench: install
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/run.py
+
+# PostgreSQL + Redis: one gunicorn server, then two (docs/deployment.md, Sizing); Redis restarted
+# under load. Needs wrk and PostgreSQL at 127.0.0.1:5432 (a few minutes).
+bench-scale-out: install
+	$(BIN)/python bench/scale_out.py
+	$(BIN)/python bench/cache_restart.py
 
 wheel-check: install
 	bash .ci/wheel-check

@@ -34,53 +34,78 @@ def _dpop_token(client, user) -> tuple[str, str]:
     return token, keys.private_pem(private_key)
 
 
-def _ours(user, counts: dict[str, int]) -> dict:
+def write_client(client_id: str, scopes: list[str]):
+    """Write a confidential client of every grant, its secret ``SECRET``; return it."""
     from oauthcore import crypto
-    from oauthcore.jose import keyring
-    from oauthcore.models import AuthorizationCode, Client, RefreshToken
-    from oauthcore.server import issuance, pkce
+    from oauthcore.models import Client
 
-    client = Client.objects.create(
-        client_id="ours",
-        name="Bench",
+    return Client.objects.create(
+        client_id=client_id,
+        name=client_id,
         secret_hash=crypto.hash_token(SECRET),
         redirect_uris=[REDIRECT_URI],
         grant_types=["authorization_code", "refresh_token", "client_credentials"],
-        allowed_scopes=["read"],
+        allowed_scopes=scopes,
     )
-    api = {}
-    for alg in ("EdDSA", "ES256", "RS256"):  # RS256 last: it signs at the token endpoint
-        keyring.rotate(alg)
-        api[alg] = "Bearer " + issuance.issue(client=client, user=user, scope=["read"]).value
-    api["DPoP"], api["DPoP key"] = _dpop_token(client, user)
-    now, later = timezone.now(), timezone.now() + timedelta(hours=1)
-    codes = [secrets.token_urlsafe(32) for _ in range(counts["code"])]
+
+
+def write_codes(client, user, count: int, *, scope: str) -> list[str]:
+    """Write ``count`` authorization codes of ``client`` (PKCE ``VERIFIER``); return them raw."""
+    from oauthcore import crypto
+    from oauthcore.models import AuthorizationCode
+    from oauthcore.server import pkce
+
+    now, codes = timezone.now(), [secrets.token_urlsafe(32) for _ in range(count)]
     AuthorizationCode.objects.bulk_create(
         AuthorizationCode(
             token_hash=crypto.hash_token(raw),
             client=client,
             user=user,
             redirect_uri=REDIRECT_URI,
-            scope="read",
+            scope=scope,
             code_challenge=pkce.s256(VERIFIER),
             auth_time=now,
-            expires_at=later,
+            expires_at=now + timedelta(hours=1),
         )
         for raw in codes
     )
-    refresh = [secrets.token_urlsafe(32) for _ in range(counts["refresh"])]
+    return codes
+
+
+def write_refresh_tokens(client, user, count: int, *, scope: str, **fields) -> list[str]:
+    """Write ``count`` refresh tokens of ``client``, each its own family; return them raw."""
+    from oauthcore import crypto
+    from oauthcore.models import RefreshToken
+
+    now, tokens = timezone.now(), [secrets.token_urlsafe(32) for _ in range(count)]
     RefreshToken.objects.bulk_create(
         RefreshToken(
             token_hash=crypto.hash_token(raw),
             family_id=uuid.uuid4(),
             client=client,
             user=user,
-            scope="read",
+            scope=scope,
             auth_time=now,
             expires_at=now + timedelta(days=14),
+            **{name: value() if callable(value) else value for name, value in fields.items()},
         )
-        for raw in refresh
+        for raw in tokens
     )
+    return tokens
+
+
+def _ours(user, counts: dict[str, int]) -> dict:
+    from oauthcore.jose import keyring
+    from oauthcore.server import issuance
+
+    client = write_client("ours", ["read"])
+    api = {}
+    for alg in ("EdDSA", "ES256", "RS256"):  # RS256 last: it signs at the token endpoint
+        keyring.rotate(alg)
+        api[alg] = "Bearer " + issuance.issue(client=client, user=user, scope=["read"]).value
+    api["DPoP"], api["DPoP key"] = _dpop_token(client, user)
+    codes = write_codes(client, user, counts["code"], scope="read")
+    refresh = write_refresh_tokens(client, user, counts["refresh"], scope="read")
     return {"auth": basic("ours"), "api": api, "code": codes, "refresh": refresh}
 
 

@@ -65,7 +65,25 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+
+def database(default: str) -> dict:
+    """Return ``DATABASE_URL`` as a Django database, made safe for transaction pooling if asked.
+
+    Behind PgBouncer in transaction pooling mode (``DATABASE_TRANSACTION_POOLING=true``) two
+    transactions of one connection may run on different server connections: no server-side
+    cursor (``QuerySet.iterator()`` would declare one) and no prepared statement (psycopg 3
+    prepares a query after 5 runs) may outlive its transaction (docs/deployment.md, PgBouncer).
+    Other databases are left as they are (a SQLite file beside a pooled PostgreSQL).
+    """
+    database = env.db("DATABASE_URL", default=default)
+    pooled = env.bool("DATABASE_TRANSACTION_POOLING", default=False)
+    if pooled and database["ENGINE"] == "django.db.backends.postgresql":
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+    return database
+
+
+DATABASES = {"default": database(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 AUTH_PASSWORD_VALIDATORS = [

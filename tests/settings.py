@@ -7,9 +7,9 @@ and on PostgreSQL + Redis.
 from datetime import timedelta
 
 from example_project.settings import *  # noqa: F403
-from example_project.settings import OAUTHCORE, env
+from example_project.settings import OAUTHCORE, database, env
 
-DATABASES = {"default": env.db("DATABASE_URL", default="sqlite:///:memory:")}
+DATABASES = {"default": database(default="sqlite:///:memory:")}
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
