@@ -75,15 +75,15 @@ def mode(quick: bool) -> dict:
     }
 
 
-def free_port() -> int:
-    for port in PORTS:
+def free_port(ports: range = PORTS) -> int:
+    for port in ports:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 8100-8199")
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
 def prepare_database(db: str) -> None:

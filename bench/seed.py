@@ -34,11 +34,63 @@ def _dpop_token(client, user) -> tuple[str, str]:
     return token, keys.private_pem(private_key)
 
 
+def ours_codes(client, user, count: int, scope: str = "read") -> list[str]:
+    """Write ``count`` unused codes of ``user`` for ``client`` (PKCE: VERIFIER); return them."""
+    from oauthcore import crypto
+    from oauthcore.models import AuthorizationCode
+    from oauthcore.server import pkce
+
+    now = timezone.now()
+    codes = [secrets.token_urlsafe(32) for _ in range(count)]
+    AuthorizationCode.objects.bulk_create(
+        (
+            AuthorizationCode(
+                token_hash=crypto.hash_token(raw),
+                client=client,
+                user=user,
+                redirect_uri=REDIRECT_URI,
+                scope=scope,
+                code_challenge=pkce.s256(VERIFIER),
+                auth_time=now,
+                expires_at=now + timedelta(hours=1),
+            )
+            for raw in codes
+        ),
+        batch_size=2000,
+    )
+    return codes
+
+
+def ours_refresh_tokens(client, user, count: int, scope: str = "read") -> list[str]:
+    """Write ``count`` live refresh tokens of ``user`` for ``client``, each its own family."""
+    from oauthcore import crypto
+    from oauthcore.models import RefreshToken
+
+    now = timezone.now()
+    refresh = [secrets.token_urlsafe(32) for _ in range(count)]
+    RefreshToken.objects.bulk_create(
+        (
+            RefreshToken(
+                token_hash=crypto.hash_token(raw),
+                family_id=uuid.uuid4(),
+                client=client,
+                user=user,
+                scope=scope,
+                auth_time=now,
+                expires_at=now + timedelta(days=14),
+            )
+            for raw in refresh
+        ),
+        batch_size=2000,
+    )
+    return refresh
+
+
 def _ours(user, counts: dict[str, int]) -> dict:
     from oauthcore import crypto
     from oauthcore.jose import keyring
-    from oauthcore.models import AuthorizationCode, Client, RefreshToken
-    from oauthcore.server import issuance, pkce
+    from oauthcore.models import Client
+    from oauthcore.server import issuance
 
     client = Client.objects.create(
         client_id="ours",
@@ -53,34 +105,8 @@ def _ours(user, counts: dict[str, int]) -> dict:
         keyring.rotate(alg)
         api[alg] = "Bearer " + issuance.issue(client=client, user=user, scope=["read"]).value
     api["DPoP"], api["DPoP key"] = _dpop_token(client, user)
-    now, later = timezone.now(), timezone.now() + timedelta(hours=1)
-    codes = [secrets.token_urlsafe(32) for _ in range(counts["code"])]
-    AuthorizationCode.objects.bulk_create(
-        AuthorizationCode(
-            token_hash=crypto.hash_token(raw),
-            client=client,
-            user=user,
-            redirect_uri=REDIRECT_URI,
-            scope="read",
-            code_challenge=pkce.s256(VERIFIER),
-            auth_time=now,
-            expires_at=later,
-        )
-        for raw in codes
-    )
-    refresh = [secrets.token_urlsafe(32) for _ in range(counts["refresh"])]
-    RefreshToken.objects.bulk_create(
-        RefreshToken(
-            token_hash=crypto.hash_token(raw),
-            family_id=uuid.uuid4(),
-            client=client,
-            user=user,
-            scope="read",
-            auth_time=now,
-            expires_at=now + timedelta(days=14),
-        )
-        for raw in refresh
-    )
+    codes = ours_codes(client, user, counts["code"])
+    refresh = ours_refresh_tokens(client, user, counts["refresh"])
     return {"auth": basic("ours"), "api": api, "code": codes, "refresh": refresh}
 
 
