@@ -202,6 +202,21 @@ class Client(models.Model):
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
+        # Both partial, so nearly empty: without them each query reads every client.
+        indexes = [
+            # Every process reads these rows whenever the generation moves (deny-list).
+            models.Index(
+                fields=["client_id"],
+                condition=Q(is_active=False) | Q(deactivated_at__isnull=False),
+                name="oauthcore_client_cutoffs",
+            ),
+            # cleartokens walks the self-registered clients never used, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(first_used_at__isnull=True) & ~Q(origin="staff"),
+                name="oauthcore_client_unused",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -85,7 +85,7 @@ def targets(now: datetime) -> list[Target]:
             "issued_expires_at",
         ),
         Target("signing keys", retired_keys, "expires_at"),
-        Target("unused self-registered clients", unused_clients, "pk"),
+        Target("unused self-registered clients", unused_clients, "created_at"),
         Target(
             "device authorizations",
             DeviceAuthorization.objects.filter(expires_at__lte=now),
