@@ -25,10 +25,12 @@ the targets (1.25 for every endpoint; 1.5 for the token endpoint's p99 beside ``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -56,19 +58,25 @@ LARGE = {
     "audit events": 10**7,
     "revoked access tokens": 10**5,
 }
-QUICK = {kind: max(10**3, count // 100) for kind, count in LARGE.items()}
+
+
+def large(exponent: int) -> dict:
+    """LARGE scaled so that the refresh tokens and audit events number 10^exponent."""
+    return {kind: max(10**3, count // 10 ** (7 - exponent)) for kind, count in LARGE.items()}
+
+
 SCOPE = "openid profile email read:profile"
 
 
-def mode(quick: bool) -> dict:
+def mode(quick: bool, exponent: int) -> dict:
     if quick:
         return {
-            "large": QUICK,
+            "large": large(5),
             **{"rounds": 1, "wrk": 1, "per_round": 1500, "admin": 3, "busy": 4, "sweep": 0},
         }
     # cleartokens is stopped after "sweep" seconds (--max-seconds): its rate tells the rest.
     return {
-        "large": LARGE,
+        "large": large(exponent),
         **{"rounds": 3, "wrk": 3, "per_round": 4000, "admin": 2, "busy": 12, "sweep": 300},
     }
 
@@ -178,6 +186,7 @@ class Server:
             [gunicorn, "example_project.wsgi", *args, "--log-level", "warning"],
             cwd=ROOT,
             env=dict(os.environ),
+            start_new_session=True,  # its own process group: stop() ends the workers too
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -188,12 +197,13 @@ class Server:
         raise RuntimeError("gunicorn did not start")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
+        """End gunicorn and its workers, even one still busy with a long admin page."""
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
 
 
 def login(port: int, password: str) -> str:
@@ -592,31 +602,40 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10^3 against 10^5 rows (CI).")
     parser.add_argument("--json", help="Also write the raw results to this file.")
+    parser.add_argument(
+        "--exponent", type=int, default=7, help="10^N refresh tokens at the large size (7)."
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         parser.error("needs wrk (apt-get install -y wrk)")
-    cfg = mode(args.quick)
+    cfg = mode(args.quick, args.exponent)
     configure()
     result = {"sizes": {"small": SMALL, "large": cfg["large"]}, "timings": {}}
     began = time.monotonic()
+
+    def save() -> None:  # after every phase: a failure later keeps what was measured
+        if args.json:
+            Path(args.json).write_text(json.dumps(result, indent=1))
+
     try:
         print(f"Seeding {size_label(SMALL)} ...", flush=True)
         live = setup_database()
         result["timings"]["vacuum small"] = vacuum()
         result["small"] = measure(live, cfg, "small")
+        save()
         print(f"Growing to {size_label(cfg['large'])} ...", flush=True)
         grown = time.monotonic()
         scale_seed.grow(pg_url(), SMALL, cfg["large"])
         result["timings"]["grow"] = time.monotonic() - grown
         result["timings"]["vacuum large"] = vacuum()
         result["large"] = measure(live, cfg, "large")
+        save()
         print("cleartokens beside the token endpoint ...", flush=True)
         result["housekeeping"] = bench_housekeeping(live, cfg)
     finally:
         admin_sql(f'DROP DATABASE IF EXISTS "{os.environ["BENCH_SCALE_DB"]}" WITH (FORCE)')
     result["timings"]["total"] = time.monotonic() - began
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=1))
+    save()
     print("timings (s): " + ", ".join(f"{k} {v:.0f}" for k, v in result["timings"].items()))
     return report(result)
 
