@@ -129,22 +129,13 @@ def setup_database() -> dict:
 def live_rows() -> dict:
     """Make the user, client, consent and signing key the benchmark uses, through oauthcore."""
     from django.contrib.auth import get_user_model
-    from seed import REDIRECT_URI, SECRET, basic
+    from seed import SECRET, basic, ours_client
 
-    from oauthcore import crypto
     from oauthcore.jose import keyring
-    from oauthcore.models import Client, Consent
+    from oauthcore.models import Consent
 
     user = get_user_model().objects.create_superuser("bench", "bench@example.com", SECRET)
-    client = Client.objects.create(
-        client_id="bench",
-        name="Bench",
-        secret_hash=crypto.hash_token(SECRET),
-        redirect_uris=[REDIRECT_URI],
-        grant_types=["authorization_code", "refresh_token", "client_credentials"],
-        allowed_scopes=[*SCOPE.split(), "publish"],
-        can_introspect=True,
-    )
+    client = ours_client("bench", [*SCOPE.split(), "publish"], can_introspect=True)
     Consent.objects.create(user=user, client=client, scopes=SCOPE.split())
     keyring.signing_key()
     return {"auth": basic("bench"), "password": SECRET}

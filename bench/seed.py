@@ -34,6 +34,22 @@ def _dpop_token(client, user) -> tuple[str, str]:
     return token, keys.private_pem(private_key)
 
 
+def ours_client(client_id: str, scopes: list[str], **fields):
+    """Create a confidential oauthcore client of every grant whose secret is SECRET."""
+    from oauthcore import crypto
+    from oauthcore.models import Client
+
+    return Client.objects.create(
+        client_id=client_id,
+        name="Bench",
+        secret_hash=crypto.hash_token(SECRET),
+        redirect_uris=[REDIRECT_URI],
+        grant_types=["authorization_code", "refresh_token", "client_credentials"],
+        allowed_scopes=scopes,
+        **fields,
+    )
+
+
 def ours_codes(client, user, count: int, scope: str = "read") -> list[str]:
     """Write ``count`` unused codes of ``user`` for ``client`` (PKCE: VERIFIER); return them."""
     from oauthcore import crypto
@@ -87,19 +103,10 @@ def ours_refresh_tokens(client, user, count: int, scope: str = "read") -> list[s
 
 
 def _ours(user, counts: dict[str, int]) -> dict:
-    from oauthcore import crypto
     from oauthcore.jose import keyring
-    from oauthcore.models import Client
     from oauthcore.server import issuance
 
-    client = Client.objects.create(
-        client_id="ours",
-        name="Bench",
-        secret_hash=crypto.hash_token(SECRET),
-        redirect_uris=[REDIRECT_URI],
-        grant_types=["authorization_code", "refresh_token", "client_credentials"],
-        allowed_scopes=["read"],
-    )
+    client = ours_client("ours", ["read"])
     api = {}
     for alg in ("EdDSA", "ES256", "RS256"):  # RS256 last: it signs at the token endpoint
         keyring.rotate(alg)
