@@ -436,6 +436,7 @@ def bench_housekeeping(live: dict, cfg: dict) -> dict:
         watch.start()
         began = time.monotonic()
         limit = ["--max-seconds", str(cfg["sweep"])] if cfg["sweep"] else []
+        limit += ["--pause", os.environ.get("BENCH_SCALE_PAUSE", "0")]
         run = subprocess.Popen(
             [sys.executable, "manage.py", "cleartokens", "--progress", *limit],
             cwd=ROOT,

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from oauthcore.conf import oauth_settings
 from oauthcore.models import (
@@ -108,6 +108,12 @@ def delete_batch(target: Target, batch_size: int, start=None) -> tuple[int, obje
     if start is not None:
         rows = rows.filter(**{f"{target.column}__gte": start})
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Deleting expired rows needs no durable commit (a lost batch is redone by the next
+            # run): this transaction does not wait for its WAL flush, and traffic's commits
+            # share fewer flushes with it.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         found = list(
             rows.select_for_update(skip_locked=True).values_list("pk", target.column)[:batch_size]
         )
@@ -123,11 +129,14 @@ def sweep(
     *,
     batch_size: int,
     deadline: float | None = None,
+    pause: float = 0.0,
     report: Callable[[Progress, bool], None] | None = None,
 ) -> Progress:
     """Delete ``target``'s rows batch by batch until none is left or ``deadline`` (monotonic).
 
-    ``report(progress, final)`` is called after every batch, and once more at the end (final).
+    ``pause`` seconds are slept after each batch (a throttle: the database's writes and WAL
+    flushes are shared with traffic). ``report(progress, final)`` is called after every
+    batch, and once more at the end (final).
     """
     progress, start, began = Progress(target.name), None, time.monotonic()
     while deadline is None or time.monotonic() < deadline:
@@ -143,6 +152,7 @@ def sweep(
         progress.batches += 1
         if report:
             report(progress, False)
+        time.sleep(pause)
     if report:
         report(progress, True)
     return progress

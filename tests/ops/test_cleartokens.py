@@ -82,6 +82,15 @@ def test_a_stopped_run_loses_nothing_and_the_next_one_finishes(client_app, user)
 
 
 @pytest.mark.django_db
+def test_pause_sleeps_after_each_batch(client_app, user):
+    expired_tokens(3, client_app, user)
+    began = time.monotonic()
+    out, _ = cleartokens("--batch-size", "1", "--pause", "0.1")
+    assert deleted(out, "refresh tokens") == 3
+    assert time.monotonic() - began >= 0.3
+
+
+@pytest.mark.django_db
 def test_batches_walk_the_expiry_order_and_keep_the_retention(settings, client_app, user):
     settings.OAUTHCORE = {**settings.OAUTHCORE, "AUDIT_LOG_RETENTION": timedelta(days=30)}
     now = timezone.now()

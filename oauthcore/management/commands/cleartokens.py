@@ -1,4 +1,4 @@
-"""Delete what has expired: ``cleartokens [--batch-size N] [--max-seconds S] [--progress]``.
+"""Delete what has expired: ``cleartokens [--batch-size N] [--max-seconds S] [--pause S]``.
 
 Safe to run from cron on many hosts at once, and beside live traffic (``ops/housekeeping.py``).
 """
@@ -32,19 +32,31 @@ class Command(BaseCommand):
             help="Start no batch after this many seconds (the next run goes on from there).",
         )
         parser.add_argument(
+            "--pause",
+            type=float,
+            default=0.0,
+            help="Seconds to sleep after each batch, to leave the database to live traffic.",
+        )
+        parser.add_argument(
             "--progress",
             action="store_true",
             help="Write each kind's progress to stderr (every few seconds and when it is done).",
         )
 
-    def handle(self, *args, batch_size=1000, max_seconds=None, progress=False, **options):
+    def handle(
+        self, *args, batch_size=1000, max_seconds=None, pause=0.0, progress=False, **options
+    ):
         began = time.monotonic()
         deadline = None if max_seconds is None else began + max_seconds
         report = self.reporter() if progress else None
         counts = {}
         for target in housekeeping.targets(timezone.now()):
             done = housekeeping.sweep(
-                target, batch_size=max(1, batch_size), deadline=deadline, report=report
+                target,
+                batch_size=max(1, batch_size),
+                deadline=deadline,
+                pause=max(0.0, pause),
+                report=report,
             )
             counts[target.name] = done.deleted
         keyring.forget()
