@@ -1,7 +1,8 @@
 """Scale benchmark: every endpoint with 10^3 rows per table, then 10^7 (``make bench-scale``).
 
     python bench/scale.py            # 10^3, then 10^7 refresh tokens and audit events (~25 min)
-    python bench/scale.py --quick    # 10^3, then 10^5 (CI, ~2 min)
+    python bench/scale.py --quick    # 10^3, then 10^5, one 1-s round each (CI, ~1.5 min)
+    python bench/scale.py --exponent 6    # 10^3, then 10^6
     python bench/scale.py --json FILE
 
 On PostgreSQL (127.0.0.1:5432, user postgres; the database ``scale`` is created and dropped,
