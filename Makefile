@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint format migrations-check bench bench-scale-out wheel-check messages compilemessages clean
+.PHONY: install demo test lint format migrations-check bench bench-scale bench-scale-out wheel-check messages compilemessages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ bench: install
 bench-scale-out: install
 	$(BIN)/python bench/scale_out.py
 	$(BIN)/python bench/cache_restart.py
+
+# 10^3 then 10^7 rows on PostgreSQL (database `scale`, Redis db 8): bench/README.md "At scale".
+bench-scale: install
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	$(BIN)/python bench/scale.py
 
 wheel-check: install
 	bash .ci/wheel-check

@@ -34,7 +34,7 @@ def _dpop_token(client, user) -> tuple[str, str]:
     return token, keys.private_pem(private_key)
 
 
-def write_client(client_id: str, scopes: list[str]):
+def write_client(client_id: str, scopes: list[str], **fields):
     """Write a confidential client of every grant, its secret ``SECRET``; return it."""
     from oauthcore import crypto
     from oauthcore.models import Client
@@ -46,6 +46,7 @@ def write_client(client_id: str, scopes: list[str]):
         redirect_uris=[REDIRECT_URI],
         grant_types=["authorization_code", "refresh_token", "client_credentials"],
         allowed_scopes=scopes,
+        **fields,
     )
 
 
@@ -57,17 +58,20 @@ def write_codes(client, user, count: int, *, scope: str) -> list[str]:
 
     now, codes = timezone.now(), [secrets.token_urlsafe(32) for _ in range(count)]
     AuthorizationCode.objects.bulk_create(
-        AuthorizationCode(
-            token_hash=crypto.hash_token(raw),
-            client=client,
-            user=user,
-            redirect_uri=REDIRECT_URI,
-            scope=scope,
-            code_challenge=pkce.s256(VERIFIER),
-            auth_time=now,
-            expires_at=now + timedelta(hours=1),
-        )
-        for raw in codes
+        (
+            AuthorizationCode(
+                token_hash=crypto.hash_token(raw),
+                client=client,
+                user=user,
+                redirect_uri=REDIRECT_URI,
+                scope=scope,
+                code_challenge=pkce.s256(VERIFIER),
+                auth_time=now,
+                expires_at=now + timedelta(hours=1),
+            )
+            for raw in codes
+        ),
+        batch_size=2000,
     )
     return codes
 
@@ -79,17 +83,20 @@ def write_refresh_tokens(client, user, count: int, *, scope: str, **fields) -> l
 
     now, tokens = timezone.now(), [secrets.token_urlsafe(32) for _ in range(count)]
     RefreshToken.objects.bulk_create(
-        RefreshToken(
-            token_hash=crypto.hash_token(raw),
-            family_id=uuid.uuid4(),
-            client=client,
-            user=user,
-            scope=scope,
-            auth_time=now,
-            expires_at=now + timedelta(days=14),
-            **{name: value() if callable(value) else value for name, value in fields.items()},
-        )
-        for raw in tokens
+        (
+            RefreshToken(
+                token_hash=crypto.hash_token(raw),
+                family_id=uuid.uuid4(),
+                client=client,
+                user=user,
+                scope=scope,
+                auth_time=now,
+                expires_at=now + timedelta(days=14),
+                **{name: value() if callable(value) else value for name, value in fields.items()},
+            )
+            for raw in tokens
+        ),
+        batch_size=2000,
     )
     return tokens
 

@@ -202,13 +202,26 @@ class Client(models.Model):
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
-        # The admin's filters and exact searches (ops/admin_lists.py).
         indexes = [
+            # The admin's filters and exact searches (ops/admin_lists.py).
             models.Index(fields=["name"], name="oauthcore_client_name"),
             models.Index(fields=["origin"], name="oauthcore_client_origin"),
             models.Index(fields=["client_type"], name="oauthcore_client_type"),
             models.Index(fields=["token_endpoint_auth_method"], name="oauthcore_client_auth"),
             models.Index(fields=["is_active"], name="oauthcore_client_active"),
+            # Partial, so nearly empty: without them each query reads every client.
+            # Every process reads these rows whenever the generation moves (deny-list).
+            models.Index(
+                fields=["client_id"],
+                condition=Q(is_active=False) | Q(deactivated_at__isnull=False),
+                name="oauthcore_client_cutoffs",
+            ),
+            # cleartokens walks the self-registered clients never used, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(first_used_at__isnull=True) & ~Q(origin="staff"),
+                name="oauthcore_client_unused",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,37 +1,17 @@
-"""Delete what has expired: ``cleartokens [--batch-size N]`` (safe to run from cron on many hosts)."""
+"""Delete what has expired: ``cleartokens [--batch-size N] [--max-seconds S] [--pause S]``.
+
+Safe to run from cron on many hosts at once, and beside live traffic (``ops/housekeeping.py``).
+"""
+
+import time
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from oauthcore.conf import oauth_settings
 from oauthcore.jose import keyring
-from oauthcore.models import (
-    AuditEvent,
-    AuthorizationCode,
-    Client,
-    DeviceAuthorization,
-    PushedAuthorizationRequest,
-    RefreshToken,
-    RevokedAccessToken,
-    SigningKey,
-    SpentIdentifier,
-    TokenExchange,
-)
+from oauthcore.ops import housekeeping
 
-
-def delete_in_batches(queryset, batch_size: int) -> int:
-    """Delete the rows of ``queryset`` a batch at a time; return how many this run deleted.
-
-    Each batch is a short statement on primary keys, so concurrent runs only ever find fewer
-    rows to delete and never wait on each other for long.
-    """
-    total = 0
-    while True:
-        batch = list(queryset.values_list("pk", flat=True)[:batch_size])
-        if not batch:
-            return total
-        deleted, _ = queryset.filter(pk__in=batch).delete()  # its conditions checked again
-        total += deleted
+PROGRESS_INTERVAL = 5.0  # seconds between two progress lines of one target
 
 
 class Command(BaseCommand):
@@ -40,37 +20,68 @@ class Command(BaseCommand):
         "requests, deny-list entries, token exchange records, spent one-time identifiers, "
         "retired signing keys whose tokens have all expired, audit events older than "
         "AUDIT_LOG_RETENTION, and self-registered clients never used within "
-        "REGISTRATION_UNUSED_LIFETIME."
+        "REGISTRATION_UNUSED_LIFETIME. Each batch is one short transaction; stopping at any "
+        "point loses nothing: run it again."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=1000, help="Rows per DELETE.")
+        parser.add_argument(
+            "--max-seconds",
+            type=float,
+            help="Start no batch after this many seconds (the next run goes on from there).",
+        )
+        parser.add_argument(
+            "--pause",
+            type=float,
+            default=0.0,
+            help="Seconds to sleep after each batch, to leave the database to live traffic.",
+        )
+        parser.add_argument(
+            "--progress",
+            action="store_true",
+            help="Write each kind's progress to stderr (every few seconds and when it is done).",
+        )
 
-    def handle(self, *args, batch_size=1000, **options):
-        now = timezone.now()
-        targets = {
-            "authorization codes": AuthorizationCode.objects.expired(now),
-            "refresh tokens": RefreshToken.objects.expired(now),
-            "pushed authorization requests": PushedAuthorizationRequest.objects.expired(now),
-            "revoked access tokens": RevokedAccessToken.objects.filter(expires_at__lte=now),
-            "token exchanges": TokenExchange.objects.filter(issued_expires_at__lte=now),
-            "signing keys": SigningKey.objects.filter(
-                state=SigningKey.State.RETIRED, expires_at__lte=now
-            ),
-            "unused self-registered clients": Client.objects.exclude(
-                origin=Client.Origin.STAFF
-            ).filter(
-                first_used_at__isnull=True,
-                created_at__lte=now - oauth_settings.REGISTRATION_UNUSED_LIFETIME,
-            ),
-            "device authorizations": DeviceAuthorization.objects.filter(expires_at__lte=now),
-            "spent identifiers": SpentIdentifier.objects.filter(expires_at__lte=now),
-            "audit events": AuditEvent.objects.filter(
-                created_at__lte=now - oauth_settings.AUDIT_LOG_RETENTION
-            ),
-        }
-        counts = {name: delete_in_batches(qs, max(1, batch_size)) for name, qs in targets.items()}
+    def handle(
+        self, *args, batch_size=1000, max_seconds=None, pause=0.0, progress=False, **options
+    ):
+        began = time.monotonic()
+        deadline = None if max_seconds is None else began + max_seconds
+        report = self.reporter() if progress else None
+        counts = {}
+        for target in housekeeping.targets(timezone.now()):
+            done = housekeeping.sweep(
+                target,
+                batch_size=max(1, batch_size),
+                deadline=deadline,
+                pause=max(0.0, pause),
+                report=report,
+            )
+            counts[target.name] = done.deleted
         keyring.forget()
+        if deadline is not None and time.monotonic() >= deadline:
+            self.stderr.write(f"Stopped after {max_seconds:g} s: run again to delete the rest.")
         self.stdout.write(
             "Deleted " + ", ".join(f"{count} {name}" for name, count in counts.items()) + "."
         )
+
+    def reporter(self):
+        """Return a callback writing a target's progress to stderr now and then, and at its end."""
+        last = {"name": None, "at": 0.0}
+
+        def report(progress: housekeeping.Progress, final: bool) -> None:
+            now = time.monotonic()
+            if progress.name != last["name"]:
+                last.update(name=progress.name, at=now)
+            if not final and now - last["at"] < PROGRESS_INTERVAL:
+                return
+            last["at"] = now
+            state = ("done" if progress.done else "stopped") if final else "so far"
+            rate = progress.deleted / progress.seconds if progress.seconds else 0.0
+            self.stderr.write(
+                f"{progress.name}: {progress.deleted} deleted {state} in {progress.batches} "
+                f"batches, {rate:.0f} rows/s, slowest batch {progress.slowest * 1000:.0f} ms"
+            )
+
+        return report
