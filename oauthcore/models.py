@@ -159,8 +159,10 @@ class Client(models.Model):
     audience = models.CharField(
         _("audience"), max_length=255, blank=True, help_text=_("Empty means the global audience.")
     )
-    access_token_lifetime = models.DurationField(null=True, blank=True)
-    refresh_token_lifetime = models.DurationField(null=True, blank=True)
+    access_token_lifetime = models.DurationField(_("access token lifetime"), null=True, blank=True)
+    refresh_token_lifetime = models.DurationField(
+        _("refresh token lifetime"), null=True, blank=True
+    )
     skip_consent = models.BooleanField(
         _("skip consent"), default=False, help_text=_("For first-party apps only.")
     )
@@ -193,9 +195,9 @@ class Client(models.Model):
     metadata_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The client metadata (RFC 7591 2) as registered or fetched, including members kept only to
     # be returned (client_uri, logo_uri, contacts, ...).
-    metadata = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ClientQuerySet.as_manager()
 
@@ -378,12 +380,16 @@ class AuthorizationCode(models.Model):
     """A one-time code (RFC 6749 4.1.2) bound to client, user, redirect URI, scope and PKCE."""
 
     token_hash = models.CharField(max_length=128, unique=True)
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    redirect_uri = models.TextField(
-        blank=True, help_text=_("As sent; empty if the request named none.")
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="+", verbose_name=_("client")
     )
-    scope = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    redirect_uri = models.TextField(
+        _("redirect URI"), blank=True, help_text=_("As sent; empty if the request named none.")
+    )
+    scope = models.TextField(_("scope"), blank=True)
     resources = models.JSONField(default=list, blank=True)  # granted (RFC 8707 2.1)
     code_challenge = models.CharField(max_length=128, blank=True)
     # RFC 9449 10: the JWK thumbprint the token request's DPoP proof must match; empty: any.
@@ -392,9 +398,9 @@ class AuthorizationCode(models.Model):
     auth_time = models.DateTimeField(null=True, blank=True)
     # The OpenID Connect session (``sid``) the user signed in with; empty without openid.
     session_id = models.CharField(max_length=64, blank=True, db_index=True)  # back-channel logout
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(db_index=True)
-    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
     # The refresh-token family and access token issued from this code, revoked if it is replayed.
     family_id = models.UUIDField(null=True, blank=True)
     access_token_jti = models.CharField(max_length=64, blank=True)
@@ -431,19 +437,25 @@ class RefreshToken(models.Model):
     """One refresh token of a rotation family; a used one is kept to detect reuse (RFC 9700 4.14)."""
 
     token_hash = models.CharField(max_length=128, unique=True)
-    family_id = models.UUIDField(default=uuid.uuid4, db_index=True)
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    scope = models.TextField(blank=True)
+    family_id = models.UUIDField(_("family ID"), default=uuid.uuid4, db_index=True)
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="+", verbose_name=_("client")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    scope = models.TextField(_("scope"), blank=True)
     resources = models.JSONField(default=list, blank=True)  # granted (RFC 8707 2.2)
     auth_time = models.DateTimeField(null=True, blank=True)
     session_id = models.CharField(max_length=64, blank=True, db_index=True)  # OpenID Connect sid
     # RFC 9449 5: a public client's refresh token is bound to its DPoP key's thumbprint.
     dpop_jkt = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(db_index=True, help_text=_("End of the whole family."))
-    rotated_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(
+        _("expires"), db_index=True, help_text=_("End of the whole family.")
+    )
+    rotated_at = models.DateTimeField(_("rotated"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     # The access token issued together with this refresh token, deny-listed if the family dies.
     access_token_jti = models.CharField(max_length=64, blank=True)
     access_token_expires_at = models.DateTimeField(null=True, blank=True)
@@ -557,12 +569,17 @@ class Consent(models.Model):
     """The scopes a user granted a client; the consent screen asks only for what is new."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oauth_consents"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="oauth_consents",
+        verbose_name=_("user"),
     )
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
-    scopes = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="consents", verbose_name=_("client")
+    )
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ConsentQuerySet.as_manager()
 
@@ -582,9 +599,9 @@ class Consent(models.Model):
 class RevokedAccessToken(models.Model):
     """A deny-listed access token ``jti``, kept until the token would have expired anyway."""
 
-    jti = models.CharField(max_length=64, unique=True)
-    expires_at = models.DateTimeField(db_index=True)
-    revoked_at = models.DateTimeField(default=timezone.now)
+    jti = models.CharField(_("JWT ID"), max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+    revoked_at = models.DateTimeField(_("revoked"), default=timezone.now)
     # The ``Generation`` that recorded it: processes load only rows newer than their copy.
     generation = models.BigIntegerField(default=0, db_index=True)
 
@@ -629,7 +646,7 @@ class InitialAccessToken(models.Model):
 
     token_hash = models.CharField(max_length=128, unique=True, editable=False)
     description = models.CharField(_("description"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     remaining_uses = models.PositiveIntegerField(
         _("remaining uses"), null=True, blank=True, help_text=_("Empty means unlimited.")
@@ -698,15 +715,15 @@ class SigningKey(models.Model):
         ES256 = "ES256", "ES256"
         EDDSA = "EdDSA", "EdDSA"
 
-    kid = models.CharField(max_length=64, unique=True)
-    algorithm = models.CharField(max_length=10, choices=Algorithm.choices)
+    kid = models.CharField(_("key ID"), max_length=64, unique=True)
+    algorithm = models.CharField(_("algorithm"), max_length=10, choices=Algorithm.choices)
     private_key = models.TextField(help_text=_("PEM, PKCS#8."), editable=False)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
-    created_at = models.DateTimeField(default=timezone.now)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACTIVE)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
     expires_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("When a retired key leaves the JWKS.")
+        _("expires"), null=True, blank=True, help_text=_("When a retired key leaves the JWKS.")
     )
 
     objects = SigningKeyQuerySet.as_manager()
@@ -728,7 +745,12 @@ class AuditEvent(models.Model):
 
     event = models.CharField(_("event"), max_length=50, db_index=True)
     client = models.ForeignKey(
-        Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Client,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("client"),
     )
     client_identifier = models.CharField(
         _("client ID"),
@@ -738,6 +760,7 @@ class AuditEvent(models.Model):
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -745,8 +768,8 @@ class AuditEvent(models.Model):
         help_text=_("The user the event concerns, or the staff user who acted."),
     )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    details = models.JSONField(_("details"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("audit event")
