@@ -139,7 +139,9 @@ class DeviceView(TemplateResponseMixin, View):
                 for who in self.guessers(request):
                     ratelimit.spend(FAILURES, who, budget)  # past it only if sent concurrently
         except ratelimit.TooManyAttempts as limited:
-            response = self.entry_page(error=limited, typed=typed, status=limited.status)
+            # Said on the page in the user's language; ratelimit's own text is wire text (English).
+            error = errors.TemporarilyUnavailable(_("Too many wrong codes; retry later."))
+            response = self.entry_page(error=error, typed=typed, status=limited.status)
             response["Retry-After"] = str(limited.retry_after)
             return response
         if found is None:
