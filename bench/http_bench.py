@@ -27,6 +27,7 @@ import json
 import os
 import queue
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -233,23 +234,28 @@ def api_targets(data: dict) -> dict[str, tuple[str, str]]:
     }
 
 
-def dpop_proofs(data: dict, port: int, path: str, count: int) -> list[str]:
-    """Return ``count`` fresh DPoP proofs of GET ``path`` for the bench's bound token."""
+def proofs_for(private_pem: str, token: str, htu: str, count: int) -> list[str]:
+    """Return ``count`` fresh ES256 DPoP proofs of GET ``htu`` for ``token`` (RFC 9449 4.2)."""
     import jwt
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     from oauthcore.jose import dpop, keys
 
-    ours = data["ours"]["api"]
-    private_key = load_pem_private_key(ours["DPoP key"].encode(), None)
+    private_key = load_pem_private_key(private_pem.encode(), None)
     header = {"typ": "dpop+jwt", "jwk": keys.public_jwk(private_key.public_key())}
-    claims = {"htm": "GET", "htu": f"http://127.0.0.1:{port}{path}"}
-    claims["ath"] = dpop.access_token_hash(ours["DPoP"])
-    now = int(time.time())
+    claims = {"htm": "GET", "htu": htu, "ath": dpop.access_token_hash(token)}
+    now, run = int(time.time()), secrets.token_urlsafe(6)  # jtis never repeat across calls
     return [
-        jwt.encode({**claims, "jti": f"{now}-{i}", "iat": now}, private_key, "ES256", header)
+        jwt.encode({**claims, "jti": f"{run}-{i}", "iat": now}, private_key, "ES256", header)
         for i in range(count)
     ]
+
+
+def dpop_proofs(data: dict, port: int, path: str, count: int) -> list[str]:
+    """Return ``count`` fresh DPoP proofs of GET ``path`` for the bench's bound token."""
+    ours = data["ours"]["api"]
+    htu = f"http://127.0.0.1:{port}{path}"
+    return proofs_for(ours["DPoP key"], ours["DPoP"], htu, count)
 
 
 def wrk_headers(port: int, path: str, auth: str, proofs: list[str], duration: str) -> dict:
