@@ -28,7 +28,7 @@ from datetime import datetime
 from django.conf import settings
 from django.core.cache import caches
 from django.core.signals import setting_changed
-from django.db import DatabaseError, IntegrityError, router, transaction
+from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -139,17 +139,40 @@ def _spend_in_cache(key: str, expires_at: datetime, now: datetime) -> bool:
         raise Unavailable("The cache cannot record one-time identifiers now.") from e
 
 
+_insert_sql: dict[str, str] = {}  # database vendor -> the INSERT of one row, names quoted its way
+
+
+def _sql_for(db) -> str:
+    from oauthcore.models import SpentIdentifier
+
+    sql = _insert_sql.get(db.vendor)
+    if sql is None:
+        name, opts = db.ops.quote_name, SpentIdentifier._meta
+        columns = ", ".join(name(opts.get_field(f).column) for f in ("key", "expires_at"))
+        # Names from the model, quoted by the backend; the values are parameters.
+        sql = f"INSERT INTO {name(opts.db_table)} ({columns}) VALUES (%s, %s)"  # noqa: S608
+        _insert_sql[db.vendor] = sql
+    return sql
+
+
+def _insert(db, key: str, expires_at: datetime) -> None:
+    """INSERT one row: a third of what ``objects.create()`` costs (no model instance, no
+    signals), on every DPoP call when the database is the store."""
+    with db.cursor() as cursor:
+        cursor.execute(_sql_for(db), [key, db.ops.adapt_datetimefield_value(expires_at)])
+
+
 def _spend_in_database(key: str, expires_at: datetime, now: datetime) -> bool:
     from oauthcore.models import SpentIdentifier
 
     using = router.db_for_write(SpentIdentifier)
-    # Inside the caller's transaction, a savepoint: a duplicate must not break that transaction.
-    # Outside one (autocommit), the insert is a transaction of its own.
-    in_block = transaction.get_connection(using).in_atomic_block
+    db = connections[using]
     try:
         try:
-            with transaction.atomic(using) if in_block else contextlib.nullcontext():
-                SpentIdentifier.objects.using(using).create(key=key, expires_at=expires_at)
+            # Inside the caller's transaction, a savepoint: a duplicate must not break it.
+            # Outside one (autocommit), the INSERT is a transaction of its own.
+            with transaction.atomic(using) if db.in_atomic_block else contextlib.nullcontext():
+                _insert(db, key, expires_at)
         except IntegrityError:  # spent: take it over only if that use has expired (not swept yet)
             stale = SpentIdentifier.objects.using(using).filter(key=key, expires_at__lte=now)
             return stale.update(expires_at=expires_at) == 1
