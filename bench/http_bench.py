@@ -4,7 +4,9 @@
 
 Seeds a fresh database (SQLite file, or PostgreSQL ``bench_oauth`` created and dropped with
 psql), starts gunicorn on a free port in 8100-8199, then measures, oauthcore and
-django-oauth-toolkit in the same server process:
+django-oauth-toolkit in the same server process. The SQLite half uses the local-memory cache (the
+defaults: DPoP ``jti``s go to the database), the PostgreSQL half Redis (production's
+configuration: ``jti``s go to Redis), ``BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/1``):
 
 - API calls: ``wrk -t2 -c8`` against the floor, oauthcore (RS256, ES256, EdDSA; the deny-list off;
   every request a token's first use; a DPoP-bound RS256 token with a fresh ES256 proof on every
@@ -85,6 +87,21 @@ def free_port() -> int:
                 continue
             return port
     raise RuntimeError("no free port in 8100-8199")
+
+
+def cache_url(db: str) -> str:
+    """Return the cache of a half: Redis for PostgreSQL if it answers, else local memory."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
+    if db != "postgres":
+        return "locmemcache://"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+    except Exception as e:  # not installed, not running
+        print(f"  Redis not reachable at {url} ({e}): the PostgreSQL half uses local memory")
+        return "locmemcache://"
+    return url
 
 
 def prepare_database(db: str) -> None:
@@ -413,6 +430,7 @@ def main() -> int:
     args = parser.parse_args()
     cfg = mode(args.quick)
     os.environ.update(BENCH_DB=args.db, DJANGO_SETTINGS_MODULE="bench.project.settings")
+    os.environ["BENCH_CACHE_URL"] = cache_url(args.db)
     sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
     prepare_database(args.db)
     import django
@@ -431,7 +449,7 @@ def main() -> int:
     finally:
         server.stop()
         drop_database(args.db)
-    result = {"db": args.db, "api": api, "tokens": tokens}
+    result = {"db": args.db, "cache": os.environ["BENCH_CACHE_URL"], "api": api, "tokens": tokens}
     result["memory"] = {"baseline": baseline, "api (all contenders)": api_peak, **memory}
     if args.json:
         Path(args.json).write_text(json.dumps(result))
