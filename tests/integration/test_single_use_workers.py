@@ -68,14 +68,11 @@ def replay_at_every_worker(send, first_pid: str) -> dict[str, list[requests.Resp
 
 
 def dpop_token_request(stack, proof: str) -> requests.Response:
-    service = stack.service
-    return requests.post(
-        f"{stack.server}/oauth/token/",
-        data={"grant_type": "client_credentials", "scope": "publish"},
-        auth=(service["client_id"], service["client_secret"]),
-        headers={"DPoP": proof},
-        timeout=30,
-    )
+    """Ask for a client_credentials token with ``proof`` (each request a new connection)."""
+    grant = {"grant_type": "client_credentials", "scope": "publish"}
+    secret = (stack.service["client_id"], stack.service["client_secret"])
+    url = f"{stack.server}/oauth/token/"
+    return requests.post(url, data=grant, auth=secret, headers={"DPoP": proof}, timeout=30)
 
 
 def test_a_dpop_proof_used_at_the_token_endpoint_is_refused_by_every_worker(stack):
