@@ -332,10 +332,14 @@ def _single_use_errors() -> list:
     if forced not in single_use.STORES:
         return [
             Error(
-                f'OAUTHCORE[\'SINGLE_USE_STORE\'] is not "auto", "cache" or "database": '
-                f"{forced!r}.",
-                hint='Leave it "auto" (the default); DPoP proofs and client assertions are '
-                "refused until it is valid.",
+                _(
+                    'OAUTHCORE[\'SINGLE_USE_STORE\'] is not "auto", "cache" or "database": %(value)s.'
+                )
+                % {"value": repr(forced)},
+                hint=_(
+                    'Leave it "auto" (the default); DPoP proofs and client assertions are '
+                    "refused until it is valid."
+                ),
                 id="oauthcore.E018",
             )
         ]
@@ -347,11 +351,16 @@ def _single_use_errors() -> list:
         return []
     return [
         Error(
-            f"OAUTHCORE['SINGLE_USE_STORE'] is \"cache\" but the default cache "
-            f"({settings.CACHES['default']['BACKEND']}) is not one every process shares with an "
-            "atomic add: a DPoP proof or client assertion could be replayed at another process.",
-            hint='Leave SINGLE_USE_STORE "auto" (the database then keeps them), or use Redis or '
-            "Memcached as the default cache.",
+            _(
+                "OAUTHCORE['SINGLE_USE_STORE'] is \"cache\" but the default cache (%(backend)s) "
+                "is not one every process shares with an atomic add: a DPoP proof or client "
+                "assertion could be replayed at another process."
+            )
+            % {"backend": settings.CACHES["default"]["BACKEND"]},
+            hint=_(
+                'Leave SINGLE_USE_STORE "auto" (the database then keeps them), or use Redis or '
+                "Memcached as the default cache."
+            ),
             id="oauthcore.E019",
         )
     ]
