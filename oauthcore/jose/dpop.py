@@ -28,10 +28,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
@@ -51,7 +49,6 @@ KEY_TYPES = {
     "ES512": {("EC", "P-521")},
     "EdDSA": {("OKP", "Ed25519"), ("OKP", "Ed448")},
 }
-EC_HASHES = {"ES256": hashes.SHA256, "ES384": hashes.SHA384, "ES512": hashes.SHA512}
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 COMPACT_JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
 MAX_JTI_LENGTH = 256
@@ -110,26 +107,14 @@ class _ProofKey:
     verify: Callable[[bytes, bytes], bool]  # (signing input, signature) -> valid
 
 
-def _verify_ecdsa(public_key, size: int, ecdsa: ec.ECDSA, data: bytes, signature: bytes) -> bool:
-    """Check a JWS ECDSA signature, R || S of ``size`` bytes each (RFC 7518 3.4), as PyJWT does
-    but with what it rebuilds per call (the hash, the curve's size) made once per key."""
-    if len(signature) != 2 * size:
-        return False
-    r, s = int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
-    try:
-        public_key.verify(encode_dss_signature(r, s), data, ecdsa)
-    except InvalidSignature:
-        return False
-    return True
-
-
 def _verifier(algorithm: str, public_key: Any) -> Callable[[bytes, bytes], bool]:
-    """Return the signature check of ``public_key`` in ``algorithm`` (RFC 7518 3)."""
-    if isinstance(public_key, ec.EllipticCurvePublicKey):  # its curve fits alg (KEY_TYPES)
-        size = (public_key.curve.key_size + 7) // 8
-        return partial(_verify_ecdsa, public_key, size, ec.ECDSA(EC_HASHES[algorithm]()))
+    """Return the signature check of ``public_key`` in ``algorithm`` (PyJWT's, RFC 7518 3)."""
     checker = jwt.get_algorithm_by_name(algorithm)
-    return lambda data, signature: checker.verify(data, public_key, signature)
+    return partial(_verify, checker, public_key)
+
+
+def _verify(checker: Any, public_key: Any, data: bytes, signature: bytes) -> bool:
+    return checker.verify(data, public_key, signature)
 
 
 _keys: dict[tuple[str, tuple[str, ...], str], _ProofKey] = {}
