@@ -4,7 +4,9 @@
 
 Seeds a fresh database (SQLite file, or PostgreSQL ``bench_oauth`` created and dropped with
 psql), starts gunicorn on a free port in 8100-8199, then measures, oauthcore and
-django-oauth-toolkit in the same server process:
+django-oauth-toolkit in the same server process. The SQLite half uses the local-memory cache (the
+defaults: DPoP ``jti``s go to the database), the PostgreSQL half Redis (production's
+configuration: ``jti``s go to Redis), ``BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/1``):
 
 - API calls: ``wrk -t2 -c8`` against the floor, oauthcore (RS256, ES256, EdDSA; the deny-list off;
   every request a token's first use; a DPoP-bound RS256 token with a fresh ES256 proof on every
@@ -29,6 +31,7 @@ import json
 import os
 import queue
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -86,6 +89,21 @@ def free_port(ports: range = PORTS) -> int:
                 continue
             return port
     raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
+def cache_url(db: str) -> str:
+    """Return the cache of a half: Redis for PostgreSQL if it answers, else local memory."""
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/1")
+    if db != "postgres":
+        return "locmemcache://"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+    except Exception as e:  # not installed, not running
+        print(f"  Redis not reachable at {url} ({e}): the PostgreSQL half uses local memory")
+        return "locmemcache://"
+    return url
 
 
 def prepare_database(db: str) -> None:
@@ -235,23 +253,28 @@ def api_targets(data: dict) -> dict[str, tuple[str, str]]:
     }
 
 
-def dpop_proofs(data: dict, port: int, path: str, count: int) -> list[str]:
-    """Return ``count`` fresh DPoP proofs of GET ``path`` for the bench's bound token."""
+def proofs_for(private_pem: str, token: str, htu: str, count: int) -> list[str]:
+    """Return ``count`` fresh ES256 DPoP proofs of GET ``htu`` for ``token`` (RFC 9449 4.2)."""
     import jwt
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     from oauthcore.jose import dpop, keys
 
-    ours = data["ours"]["api"]
-    private_key = load_pem_private_key(ours["DPoP key"].encode(), None)
+    private_key = load_pem_private_key(private_pem.encode(), None)
     header = {"typ": "dpop+jwt", "jwk": keys.public_jwk(private_key.public_key())}
-    claims = {"htm": "GET", "htu": f"http://127.0.0.1:{port}{path}"}
-    claims["ath"] = dpop.access_token_hash(ours["DPoP"])
-    now = int(time.time())
+    claims = {"htm": "GET", "htu": htu, "ath": dpop.access_token_hash(token)}
+    now, run = int(time.time()), secrets.token_urlsafe(6)  # jtis never repeat across calls
     return [
-        jwt.encode({**claims, "jti": f"{now}-{i}", "iat": now}, private_key, "ES256", header)
+        jwt.encode({**claims, "jti": f"{run}-{i}", "iat": now}, private_key, "ES256", header)
         for i in range(count)
     ]
+
+
+def dpop_proofs(data: dict, port: int, path: str, count: int) -> list[str]:
+    """Return ``count`` fresh DPoP proofs of GET ``path`` for the bench's bound token."""
+    ours = data["ours"]["api"]
+    htu = f"http://127.0.0.1:{port}{path}"
+    return proofs_for(ours["DPoP key"], ours["DPoP"], htu, count)
 
 
 def wrk_headers(port: int, path: str, auth: str, proofs: list[str], duration: str) -> dict:
@@ -409,6 +432,7 @@ def main() -> int:
     args = parser.parse_args()
     cfg = mode(args.quick)
     os.environ.update(BENCH_DB=args.db, DJANGO_SETTINGS_MODULE="bench.project.settings")
+    os.environ["BENCH_CACHE_URL"] = cache_url(args.db)
     sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
     prepare_database(args.db)
     import django
@@ -428,7 +452,8 @@ def main() -> int:
     finally:
         server.stop()
         drop_database(args.db)
-    result = {"db": args.db, "api": api, "tokens": tokens, "asgi": asgi}
+    result = {"db": args.db, "cache": os.environ["BENCH_CACHE_URL"], "api": api, "tokens": tokens}
+    result["asgi"] = asgi
     result["memory"] = {"baseline": baseline, "api (all contenders)": api_peak, **memory}
     if args.json:
         Path(args.json).write_text(json.dumps(result))

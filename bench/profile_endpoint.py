@@ -1,9 +1,13 @@
 """Profile one endpoint in-process with pyinstrument (bench/requirements.txt).
 
-    python bench/profile_endpoint.py client_credentials|authorization_code|refresh_token|api [--dot] [-n N]
+    python bench/profile_endpoint.py WHAT [--dot] [-n N] [--time]
+
+WHAT: client_credentials, authorization_code, refresh_token, api or dpop.
 
 Seeds a temporary SQLite database like ``http_bench.py`` and calls the endpoint ``N`` times
 through Django's test client (the whole stack: middleware, view, ORM), then prints the profile.
+``dpop``: the API with a DPoP-bound token and a fresh proof per call (``BENCH_CACHE_URL`` picks
+where its ``jti`` goes: the database with the default local-memory cache, or Redis).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "what", choices=["client_credentials", "authorization_code", "refresh_token", "api"]
+        "what", choices=["client_credentials", "authorization_code", "refresh_token", "api", "dpop"]
     )
     parser.add_argument("--dot", action="store_true")
     parser.add_argument("-n", type=int, default=300)
@@ -36,14 +40,19 @@ def main() -> int:
 
     django.setup()
     from django.test import Client
-    from http_bench import api_targets, token_jobs
+    from http_bench import api_targets, proofs_for, token_jobs
     from pyinstrument import Profiler
     from seed import seed
 
     counts = {"code": args.n + 20, "refresh": args.n + 20}
     data = seed({"ours": counts, "dot": counts, "dot-hashed": {"code": 1, "refresh": 1}})
     contender = "dot" if args.dot else "ours"
-    if args.what == "api":
+    if args.what == "dpop":
+        path, header = api_targets(data)["ours DPoP"]
+        api = data["ours"]["api"]
+        proofs = proofs_for(api["DPoP key"], api["DPoP"], f"http://testserver{path}", args.n + 20)
+        jobs = [("GET", path, "", {"Authorization": header, "DPoP": proof}) for proof in proofs]
+    elif args.what == "api":
         path, header = api_targets(data)["dot" if args.dot else "ours RS256"]
         jobs = [("GET", path, "", {"Authorization": header})] * (args.n + 20)
     else:
@@ -52,7 +61,7 @@ def main() -> int:
 
     def call(job) -> None:
         method, path, body, headers = job
-        extra = {"HTTP_AUTHORIZATION": headers["Authorization"]}
+        extra = {f"HTTP_{name.upper()}": value for name, value in headers.items()}
         if method == "GET":
             response = http.get(path, **extra)
         else:

@@ -3,7 +3,10 @@
 One process, one run, a small DRF view behind: no authentication (the floor); oauthcore's
 ``JWTAuthentication`` + ``HasScope`` with RS256, ES256 and EdDSA tokens, also without the
 deny-list lookup and on each token's first use (the verified-token cache forgets it before every
-request, so the signature is checked every time); django-oauth-toolkit's
+request, so the signature is checked every time); a DPoP call (an RS256 token bound to an ES256
+key, a fresh proof per request, made before the round: its ``jti`` is spent in the one-time
+identifier store, ``oauthcore/single_use.py``: the database with the local-memory cache, the
+cache with ``BENCH_CACHE_URL=redis://...``); django-oauth-toolkit's
 ``OAuth2Authentication`` + ``TokenHasScope`` with an opaque token (a database lookup).
 The views are ``bench/project/views.py``'s. Requests are made with Django's RequestFactory.
 Run: ``python bench/run.py`` (or ``make bench``); ``--quick`` only checks that it works.
@@ -79,6 +82,10 @@ def setup_data() -> dict[str, tuple]:
         if alg == "RS256":
             rs256 = f"Bearer {raw}"
     contenders["oauthcore RS256, no deny-list"] = (API_VIEWS["ours-nodeny"].as_view(), rs256)
+    contenders["oauthcore DPoP (ES256 proof)"] = (
+        API_VIEWS["ours"].as_view(),
+        dpop_calls(client, user),
+    )
     for alg in ("RS256", "ES256", "EdDSA"):
         header = contenders[f"oauthcore {alg}"][1]
         contenders[f"oauthcore {alg}, first use"] = (API_VIEWS["ours-first"].as_view(), header)
@@ -102,14 +109,39 @@ def setup_data() -> dict[str, tuple]:
     return contenders
 
 
-def run(view, header: str, count: int, factory: RequestFactory) -> float:
+def dpop_calls(client, user):
+    """Return a function making ``count`` DPoP calls' headers, each with a fresh proof."""
+    from bench.http_bench import proofs_for
+    from oauthcore.jose import keys
+
+    private_key = keys.generate_private_key("ES256")
+    jkt = keys.thumbprint(keys.public_jwk(private_key.public_key()))
+    token = issuance.issue(client=client, user=user, scope=["read"], jkt=jkt).value
+    pem = keys.private_pem(private_key)
+
+    def headers(count: int) -> list[dict[str, str]]:
+        proofs = proofs_for(pem, token, "http://testserver/api/", count)
+        return [{"HTTP_AUTHORIZATION": f"DPoP {token}", "HTTP_DPOP": proof} for proof in proofs]
+
+    return headers
+
+
+def headers_of(header, count: int) -> list[dict[str, str]]:
+    """Return each request's headers: ``header``'s own for a DPoP call, else the same each time."""
+    if callable(header):
+        return header(count)
+    return [{"HTTP_AUTHORIZATION": header} if header else {}] * count
+
+
+def run(view, header, count: int, factory: RequestFactory) -> float:
     """Return the mean CPU microseconds per request over ``count`` requests.
 
-    CPU time of this process (not wall time), so other processes on the machine blur it less.
+    CPU time of this process (not wall time), so other processes on the machine blur it less;
+    the headers (DPoP proofs) are made before the clock starts.
     """
-    extra = {"HTTP_AUTHORIZATION": header} if header else {}
+    requests = headers_of(header, count)
     start = time.process_time()
-    for _ in range(count):
+    for extra in requests:
         response = view(factory.get("/api/", **extra))
     elapsed = time.process_time() - start
     assert response.status_code == 200, response.data

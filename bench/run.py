@@ -1,6 +1,6 @@
 """Run every benchmark and print oauthcore and django-oauth-toolkit side by side (``make bench``).
 
-    python bench/run.py            # in-process, then HTTP on SQLite and on PostgreSQL (~8 min)
+    python bench/run.py            # in-process, then HTTP on SQLite and PostgreSQL + Redis (~8 min)
     python bench/run.py --quick    # a few hundred requests, SQLite only: checks that it works
 
 1. ``resource_server.py``: API request cost in-process (RequestFactory, CPU µs per request).
@@ -28,7 +28,10 @@ GRANT_NAMES = {
 }
 CONTENDER_NAMES = {"ours": "oauthcore", "dot": "DOT, hashing off", "dot-hashed": "DOT, defaults"}
 API_TARGET, CC_TARGET, CC_HASHED_TARGET, GRANT_TARGET = 0.8, 2.0, 100.0, 1.5
-DPOP_TARGET = 0.7  # a DPoP API call (token + a fresh proof each request) over the floor
+# A DPoP API call (token + a fresh proof each request) over the floor, with Redis keeping the
+# proofs' jtis (production's configuration); with the local-memory cache (the SQLite half) they go
+# to the database: that row is shown, without a target.
+DPOP_TARGET = 0.7
 
 
 def postgres_available() -> bool:
@@ -120,8 +123,8 @@ def ratio(ours: float, other: float) -> float | None:
     return ours / other if other else None
 
 
-def targets(runs: dict[str, dict]) -> list[tuple[str, float | None, float]]:
-    """Return (what, measured, target) for every target, on every database."""
+def targets(runs: dict[str, dict]) -> list[tuple[str, float | None, float | None]]:
+    """Return (what, measured, target) for every target, on every database (None: no target)."""
     found = []
     for db, run in runs.items():
         api, tok = run["api"], run["tokens"]
@@ -133,11 +136,12 @@ def targets(runs: dict[str, dict]) -> list[tuple[str, float | None, float]]:
             )
         )
         if "ours DPoP" in api:
+            redis = run.get("cache", "").startswith("redis")
             found.append(
                 (
-                    f"{db}: API DPoP / floor",
+                    f"{db}: API DPoP / floor ({'Redis' if redis else 'database'} jti store)",
                     ratio(api["ours DPoP"]["rps"], api["floor"]["rps"]),
-                    DPOP_TARGET,
+                    DPOP_TARGET if redis else None,
                 )
             )
         cc = tok["client_credentials"]
@@ -179,7 +183,9 @@ def main() -> int:
     for db in databases:
         print(f"\nHTTP benchmark on {db} ...", flush=True)
         args = ["bench/http_bench.py", "--db", db, *flag]
-        runs["SQLite" if db == "sqlite" else "PostgreSQL"] = run_json(args, tmp / f"{db}.json")
+        run = run_json(args, tmp / f"{db}.json")
+        label = "SQLite" if db == "sqlite" else "PostgreSQL"
+        runs[label + (" + Redis" if run["cache"].startswith("redis") else "")] = run
     print("\n### API request, in-process (RequestFactory, CPU µs per request)\n")
     print("\n".join(in_process_table(in_process)))
     print("\n### API request over HTTP (gunicorn, 2 sync workers; wrk -t2 -c8; best round)\n")
@@ -196,6 +202,9 @@ def main() -> int:
         if measured is None:
             missed += 1
             print(f"- {what}: not measured (no request completed)")
+            continue
+        if target is None:
+            print(f"- {what} = {measured:.2f} (shown, no target)")
             continue
         ok = measured >= target
         missed += not ok

@@ -133,12 +133,16 @@ DEFAULTS: dict[str, Any] = {
     # for every DRF view with JWTAuthentication and every @require_scopes view that names none:
     # they accept tokens for it and their challenges point at its metadata. None: no resource.
     "PROTECTED_RESOURCE": None,
+    # Where one-time identifiers (DPoP proofs' and client assertions' jti) are spent, once for
+    # every process: "auto" (the default cache if every process shares it: Redis, Memcached; else
+    # the SpentIdentifier table), "cache" (a custom shared cache) or "database" (oauthcore.single_use).
+    "SINGLE_USE_STORE": "auto",
     # --- DPoP (RFC 9449), both sides ---
     # The asymmetric algorithms a DPoP proof may use (dpop_signing_alg_values_supported); HS*
     # and "none" are never accepted, even if listed. []: DPoP off (no binding, Bearer only).
     "DPOP_SIGNING_ALGORITHMS": ["ES256", "EdDSA", "PS256", "RS256"],
-    # How old a proof's iat may be (plus CLOCK_SKEW either way); its jti is remembered this long
-    # in Django's default cache (shared by all processes: use Redis or Memcached in production).
+    # How old a proof's iat may be (plus CLOCK_SKEW either way); its jti is spent this long
+    # (plus twice CLOCK_SKEW) in the SINGLE_USE_STORE.
     "DPOP_PROOF_MAX_AGE": timedelta(seconds=60),
     # Require a server-provided nonce in proofs at the token endpoint (use_dpop_nonce).
     "DPOP_NONCES": False,

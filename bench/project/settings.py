@@ -2,13 +2,17 @@
 
 ``BENCH_DB`` picks the database: ``sqlite`` (a file next to this module, the default) or
 ``postgres`` (``bench_oauth`` at 127.0.0.1:5432, created and dropped by ``bench/http_bench.py``).
-Both contenders share the middleware, the local-memory cache and Django's default password
-hashers (django-oauth-toolkit hashes client secrets with the first one, PBKDF2).
+Both contenders share the middleware, the cache and Django's default password hashers
+(django-oauth-toolkit hashes client secrets with the first one, PBKDF2). ``BENCH_CACHE_URL`` picks
+the cache: local memory by default (the SQLite half), Redis for the PostgreSQL half (production's
+configuration; ``http_bench.py`` sets it).
 """
 
 import os
 from datetime import timedelta
 from pathlib import Path
+
+import environ
 
 HERE = Path(__file__).resolve().parent
 ISSUER = "http://127.0.0.1:8100"
@@ -64,7 +68,7 @@ else:
             },
         }
     }
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {"default": environ.Env().cache("BENCH_CACHE_URL", default="locmemcache://")}
 USE_TZ = True
 TIME_ZONE = "UTC"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -4,10 +4,11 @@ Shared by the token endpoint and the resource server, which must not import each
 ``check()`` runs every check of RFC 9449 4.3 and returns the proof's key thumbprint; what a
 proof is for (binding a token, matching a token's ``cnf``) is the caller's question.
 
-The ``jti`` of each accepted proof is remembered in Django's default cache (``cache.add``), so a
-proof is accepted once by all the processes sharing that cache. A cache that cannot answer
-refuses the proof: never accepted twice. Nonces are stateless (RFC 9449 8, 9): an HMAC of a
-time window under a key derived from ``SECRET_KEY``, so every process accepts any process's.
+The ``jti`` of each accepted proof (with its key's thumbprint) is spent in the one-time
+identifier store (``oauthcore.single_use``: a cache every process shares, else the database), so
+a proof is accepted once by all the processes. A store that cannot answer refuses the proof:
+never accepted twice. Nonces are stateless (RFC 9449 8, 9): an HMAC of a time window under a
+key derived from ``SECRET_KEY``, so every process accepts any process's.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ import base64
 import hashlib
 import hmac
 import json
-import logging
 import math
 import re
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import UTC, datetime
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,13 +32,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.core.cache import cache
 
-from oauthcore import errors, profiles
+from oauthcore import errors, profiles, single_use
 from oauthcore.conf import oauth_settings
 from oauthcore.jose import keys
-
-logger = logging.getLogger("oauthcore")
 
 HEADER = "HTTP_DPOP"  # the DPoP request header, as Django names it
 NONCE_HEADER = "DPoP-Nonce"
@@ -54,6 +52,7 @@ KEY_TYPES = {
 PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 COMPACT_JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
 MAX_JTI_LENGTH = 256
+JTI_NAMESPACE = "dpop"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 KEY_CACHE_SIZE = 1024
 MIN_RSA_BITS = 2048  # RFC 7518 3.3, 3.5
@@ -81,6 +80,7 @@ def _unb64(segment: str) -> bytes:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
+@lru_cache(maxsize=KEY_CACHE_SIZE)  # a token is presented with many proofs
 def access_token_hash(token: str) -> str:
     """Return the ``ath`` of an access token: base64url(SHA-256(ASCII)) (RFC 9449 4.2)."""
     return b64(hashlib.sha256(token.encode("ascii")).digest())
@@ -104,6 +104,17 @@ class _ProofKey:
     algorithm: str
     public_key: Any
     jkt: str
+    verify: Callable[[bytes, bytes], bool]  # (signing input, signature) -> valid
+
+
+def _verifier(algorithm: str, public_key: Any) -> Callable[[bytes, bytes], bool]:
+    """Return the signature check of ``public_key`` in ``algorithm`` (PyJWT's, RFC 7518 3)."""
+    checker = jwt.get_algorithm_by_name(algorithm)
+    return partial(_verify, checker, public_key)
+
+
+def _verify(checker: Any, public_key: Any, data: bytes, signature: bytes) -> bool:
+    return checker.verify(data, public_key, signature)
 
 
 _keys: dict[tuple[str, tuple[str, ...], str], _ProofKey] = {}
@@ -134,7 +145,7 @@ def _read_key(header: Any, accepted: Collection[str]) -> _ProofKey:
         raise errors.InvalidDPoPProof("The DPoP proof's jwk is not a valid key.") from e
     if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MIN_RSA_BITS:
         raise errors.InvalidDPoPProof("The DPoP proof's RSA key is shorter than 2048 bits.")
-    return _ProofKey(algorithm=alg, public_key=public_key, jkt=jkt)
+    return _ProofKey(alg, public_key, jkt, verify=_verifier(alg, public_key))
 
 
 def _key_of(segment: str, accepted: tuple[str, ...]) -> _ProofKey:
@@ -207,16 +218,16 @@ def _check_ath(claims: dict[str, Any], access_token: str | None) -> None:
         raise errors.InvalidDPoPProof("The DPoP proof's ath is not the access token's hash.")
 
 
-def _check_jti(jti: Any, jkt: str) -> None:
-    """Accept a proof's ``jti`` once in the shared cache (RFC 9449 11.1); refuse if it cannot tell."""
+def _check_jti(jti: Any, jkt: str, now: float) -> None:
+    """Spend a proof's ``jti`` for its key (RFC 9449 11.1); refuse if spent, or if none can tell."""
     if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI_LENGTH:
         raise errors.InvalidDPoPProof("The DPoP proof has no valid jti.")
-    name = "oauthcore:dpop:jti:" + b64(hashlib.sha256(f"{jkt}.{jti}".encode()).digest())
-    timeout = oauth_settings.DPOP_PROOF_MAX_AGE + 2 * oauth_settings.CLOCK_SKEW
+    # Until no process accepts the proof's iat any more, its own clock ahead or behind by skew.
+    lasts = oauth_settings.DPOP_PROOF_MAX_AGE + 2 * oauth_settings.CLOCK_SKEW
+    at = datetime.fromtimestamp(now, UTC)
     try:
-        fresh = cache.add(name, 1, timeout=math.ceil(timeout.total_seconds()))
-    except Exception as e:  # any cache backend error: refuse, never accept twice
-        logger.exception("The cache could not record a DPoP proof's jti.")
+        fresh = single_use.spend(JTI_NAMESPACE, f"{jkt}.{jti}", expires_at=at + lasts, now=at)
+    except single_use.Unavailable as e:
         raise errors.InvalidDPoPProof("The DPoP proof cannot be checked now; retry.") from e
     if not fresh:
         raise errors.InvalidDPoPProof("The DPoP proof was already used.")
@@ -273,11 +284,9 @@ def _verified_claims(raw: str, accepted: tuple[str, ...]) -> tuple[_ProofKey, di
         raise errors.InvalidDPoPProof("The DPoP proof is not a signed JWT.")
     head, body, tail = match.groups()
     key = _key_of(head, accepted)
-    try:
-        signature, claims = _unb64(tail), json.loads(_unb64(body))
-        valid = jwt.get_algorithm_by_name(key.algorithm).verify(
-            f"{head}.{body}".encode(), key.public_key, signature
-        )
+    try:  # the claims are UTF-8 JSON (RFC 7519 7.2): decoded as such, not sniffed
+        signature, claims = _unb64(tail), json.loads(_unb64(body).decode())
+        valid = key.verify(f"{head}.{body}".encode(), signature)
     except (ValueError, TypeError, RecursionError, jwt.PyJWTError) as e:
         raise errors.InvalidDPoPProof("The DPoP proof is malformed.") from e
     if not valid:
@@ -309,5 +318,5 @@ def check(
     _check_ath(claims, access_token)
     if nonce_required:
         _check_nonce(claims, now)
-    _check_jti(claims.get("jti"), key.jkt)
+    _check_jti(claims.get("jti"), key.jkt, now)
     return Proof(jkt=key.jkt, claims=claims)

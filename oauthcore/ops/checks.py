@@ -15,7 +15,7 @@ from django.db import DatabaseError
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from oauthcore import adapter, client_address, profiles, scopes
+from oauthcore import adapter, client_address, profiles, scopes, single_use
 from oauthcore.conf import DEFAULTS, oauth_settings
 from oauthcore.hosts import is_loopback_host, is_secure_url
 from oauthcore.jose import keys
@@ -326,6 +326,46 @@ def _profile_lifetime_errors(profile: profiles.Profile) -> list:
     ]
 
 
+def _single_use_errors() -> list:
+    """Name a one-time identifier store that would let a replay through (oauthcore.single_use)."""
+    forced = oauth_settings.SINGLE_USE_STORE
+    if forced not in single_use.STORES:
+        return [
+            Error(
+                _(
+                    'OAUTHCORE[\'SINGLE_USE_STORE\'] is not "auto", "cache" or "database": %(value)s.'
+                )
+                % {"value": repr(forced)},
+                hint=_(
+                    'Leave it "auto" (the default); DPoP proofs and client assertions are '
+                    "refused until it is valid."
+                ),
+                id="oauthcore.E018",
+            )
+        ]
+    try:
+        unfit = forced == "cache" and single_use.is_unfit(single_use.cache_class())
+    except ImportError:  # oauthcore.E011
+        return []
+    if not unfit:
+        return []
+    return [
+        Error(
+            _(
+                "OAUTHCORE['SINGLE_USE_STORE'] is \"cache\" but the default cache (%(backend)s) "
+                "is not one every process shares with an atomic add: a DPoP proof or client "
+                "assertion could be replayed at another process."
+            )
+            % {"backend": settings.CACHES["default"]["BACKEND"]},
+            hint=_(
+                'Leave SINGLE_USE_STORE "auto" (the database then keeps them), or use Redis or '
+                "Memcached as the default cache."
+            ),
+            id="oauthcore.E019",
+        )
+    ]
+
+
 @register(Tags.security, "oauthcore")
 def check_settings(app_configs=None, **kwargs) -> list:
     """Check the OAUTHCORE settings."""
@@ -333,7 +373,7 @@ def check_settings(app_configs=None, **kwargs) -> list:
     if found:
         return found
     found = _issuer_errors() + _jwks_url_errors() + _key_errors() + _other_errors()
-    return found + _profile_errors()
+    return found + _profile_errors() + _single_use_errors()
 
 
 @register(Tags.compatibility, "oauthcore")
@@ -442,6 +482,17 @@ LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
 DUMMY_CACHE = "django.core.cache.backends.dummy.DummyCache"
 
 
+def _unknown_single_use_cache() -> bool:
+    """Tell whether SINGLE_USE_STORE forces a cache oauthcore knows neither as shared nor unfit."""
+    if oauth_settings.SINGLE_USE_STORE != "cache":
+        return False
+    try:
+        cls = single_use.cache_class()
+    except ImportError:  # oauthcore.E011
+        return False
+    return not single_use.is_shared(cls) and not single_use.is_unfit(cls)
+
+
 def _deploy_risks() -> list[tuple[bool, str, str, str]]:
     """Return (found, id, message, hint) for each setting that is unsafe in production."""
     conf = oauth_settings
@@ -488,6 +539,12 @@ def _deploy_risks() -> list[tuple[bool, str, str, str]]:
            "every request has the proxy's address, in failure counters, audit rows and logs."),
          _("Set TRUSTED_PROXIES to your proxies' addresses (and TRUSTED_PROXY_HEADER if it is not "
            "X-Forwarded-For); see docs/deployment.md.")),
+        (_unknown_single_use_cache(), "W021",
+         _("OAUTHCORE['SINGLE_USE_STORE'] is \"cache\" on a cache backend oauthcore does not know: "
+           "unless every process shares it and its add is atomic, a DPoP proof or client assertion "
+           "can be replayed at another process."),
+         _("Once sure, silence oauthcore.W021 (SILENCED_SYSTEM_CHECKS); else leave the store "
+           "\"auto\" (see docs/settings.md).")),
     ]
     # fmt: on
 

@@ -8,7 +8,9 @@ answered in the DPoP challenge, beside the Bearer one.
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
 from django.http import JsonResponse
+from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
 
 from oauthcore.resource_server import jwks_client
@@ -164,10 +166,17 @@ def test_userinfo_takes_dpop_and_refuses_a_bound_token_as_bearer(client, user, k
     assert response.status_code == HTTPStatus.UNAUTHORIZED
 
 
-def test_the_hot_path_makes_no_query(client, bound, key, keys_cached, django_assert_num_queries):
+@pytest.mark.parametrize("store", ["cache", "database"])
+def test_the_hot_path_makes_no_query_but_the_jti_insert(
+    client, bound, key, keys_cached, settings, store
+):
+    settings.OAUTHCORE = {**settings.OAUTHCORE, "SINGLE_USE_STORE": store}
     dpop_get(client, PLAIN, bound, key)  # warm the key and token caches
-    with django_assert_num_queries(0):
+    with CaptureQueriesContext(connection) as queries:
         assert dpop_get(client, PLAIN, bound, key).status_code == HTTPStatus.OK
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    writes = [s for s in statements if s not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")]
+    assert writes == ([] if store == "cache" else ["INSERT"])  # the proof's jti spent
 
 
 @pytest.mark.live

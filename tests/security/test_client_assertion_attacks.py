@@ -81,8 +81,13 @@ def test_a_replayed_jti_in_a_new_assertion_is_refused(client, app, pair):
 def test_an_assertion_is_refused_when_used_jtis_cannot_be_remembered(
     client, app, pair, settings, caches
 ):
-    settings.CACHES = caches
-    settings.OAUTHCORE = {**settings.OAUTHCORE, "RATE_LIMIT_ENABLED": False}
+    settings.CACHES = caches  # the dummy cache only when forced to be the store (oauthcore.E019)
+    store = "cache" if caches is DUMMY_CACHE else "auto"
+    settings.OAUTHCORE = {
+        **settings.OAUTHCORE,
+        "RATE_LIMIT_ENABLED": False,
+        "SINGLE_USE_STORE": store,
+    }
     assert_refused(present(client, assertion(app.client_id, pair)))
 
 

@@ -9,23 +9,23 @@ client registered; ``client_secret_jwt``: HS256 with its secret; ``none`` never)
 ``sub`` are the client_id, ``aud`` names this server (the issuer; also the token and PAR endpoint
 URLs unless ``CLIENT_ASSERTION_STRICT_AUDIENCE``), ``exp`` is there and at most
 ``CLIENT_ASSERTION_MAX_LIFETIME`` away, ``nbf`` and ``iat`` are not in the future (``CLOCK_SKEW``),
-and its ``jti`` was never used before: it is spent in Django's cache, shared by every process, and
-an assertion is refused when the cache cannot say or keeps nothing (never accepted twice).
+and its ``jti`` was never used before: it is spent in the one-time identifier store
+(``oauthcore.single_use``: a cache every process shares, else the database), and an assertion is
+refused when the store cannot say (never accepted twice).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
-from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 
-from oauthcore import crypto, errors, profiles
+from oauthcore import crypto, errors, profiles, single_use
 from oauthcore.conf import oauth_settings
 from oauthcore.models import Client
 from oauthcore.server import client_keys
@@ -37,7 +37,7 @@ PRESENTATION = "client_assertion"  # how both methods present themselves (RFC 75
 HMAC_ALGORITHMS = frozenset({"HS256"})
 # The endpoints whose URL an assertion's aud may name besides the issuer (RFC 7523 3, RFC 9126 2).
 AUDIENCE_ROUTES = ("oauthcore:token", "oauthcore:par")
-JTI_PREFIX = "oauthcore:client-assertion:jti:"
+JTI_NAMESPACE = "client-assertion"
 # The typ an assertion may have (draft-ietf-oauth-rfc7523bis: client-authentication+jwt); never a
 # request object's (RFC 9101 10.8), which travels through browsers.
 TYPES = frozenset({"jwt", "client-authentication+jwt"})
@@ -122,21 +122,15 @@ def _check_claims(client: Client, claims: dict[str, Any], now: float) -> None:
 
 
 def _spend(client: Client, claims: dict[str, Any], now: float) -> None:
-    """Remember the jti until the assertion expires; refuse one already remembered."""
-    digest = hashlib.sha256(f"{client.client_id}\0{claims['jti']}".encode()).hexdigest()
-    key = f"{JTI_PREFIX}{digest}"
-    lasts = max(int(claims["exp"] - now + oauth_settings.CLOCK_SKEW.total_seconds()) + 1, 1)
+    """Spend the jti until the assertion expires (plus ``CLOCK_SKEW``); refuse one already spent."""
+    expires_at = datetime.fromtimestamp(claims["exp"], UTC) + oauth_settings.CLOCK_SKEW
+    value, at = f"{client.client_id}\0{claims['jti']}", datetime.fromtimestamp(now, UTC)
     try:
-        fresh = cache.add(key, 1, timeout=lasts)
-        kept = fresh and cache.get(key) == 1  # a cache that stores nothing (DummyCache) cannot
-    except Exception as e:  # redis.ConnectionError, ...: fail closed, never accept twice
+        fresh = single_use.spend(JTI_NAMESPACE, value, expires_at=expires_at, now=at)
+    except single_use.Unavailable as e:  # the cache or the database is down: never accept twice
         raise client_keys.Refused("Used assertions cannot be remembered now.") from e
     if not fresh:
         raise client_keys.Refused("Its jti was already used.")
-    if not kept:
-        raise client_keys.Refused(
-            "Used assertions cannot be remembered (the cache stores nothing)."
-        )
 
 
 def _accept(client: Client, decode) -> bool:
