@@ -35,27 +35,21 @@ from django.conf import settings
 
 from oauthcore import errors, profiles, single_use
 from oauthcore.conf import oauth_settings
-from oauthcore.jose import keys
+from oauthcore.jose import keys, remote_keys
 
 HEADER = "HTTP_DPOP"  # the DPoP request header, as Django names it
 NONCE_HEADER = "DPoP-Nonce"
 PROOF_TYPE = "dpop+jwt"
 # The asymmetric algorithms a proof may use and the key types that go with them (RFC 7518 3).
 # HS* and "none" are never accepted, whatever DPOP_SIGNING_ALGORITHMS says (RFC 9449 4.3).
-KEY_TYPES = {
-    **{alg: {("RSA", None)} for alg in ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")},
-    "ES256": {("EC", "P-256")},
-    "ES384": {("EC", "P-384")},
-    "ES512": {("EC", "P-521")},
-    "EdDSA": {("OKP", "Ed25519"), ("OKP", "Ed448")},
-}
-PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+KEY_TYPES = remote_keys.KEY_TYPES
+PRIVATE_MEMBERS = remote_keys.PRIVATE_MEMBERS
 COMPACT_JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
 MAX_JTI_LENGTH = 256
 JTI_NAMESPACE = "dpop"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 KEY_CACHE_SIZE = 1024
-MIN_RSA_BITS = 2048  # RFC 7518 3.3, 3.5
+MIN_RSA_BITS = remote_keys.MIN_RSA_BITS  # RFC 7518 3.3, 3.5
 
 
 @dataclass(frozen=True)
