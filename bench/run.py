@@ -144,6 +144,14 @@ def targets(runs: dict[str, dict]) -> list[tuple[str, float | None, float | None
                     DPOP_TARGET if redis else None,
                 )
             )
+        if "floor, DPoP's client" in api:  # the load generator's own cost taken out
+            found.append(
+                (
+                    f"{db}: API DPoP / floor sent the same requests by the same wrk script",
+                    ratio(api["ours DPoP"]["rps"], api["floor, DPoP's client"]["rps"]),
+                    None,
+                )
+            )
         cc = tok["client_credentials"]
         found.append(
             (

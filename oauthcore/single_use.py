@@ -4,12 +4,18 @@
 Where it is recorded must be shared by every process serving requests, or a replay sent to
 another process would be accepted:
 
-- Django's default cache (``cache.add``: atomic) when that cache is one every process shares:
-  Redis (Django's ``RedisCache`` or django-redis) or Memcached (``PyMemcacheCache``,
-  ``PyLibMCCache``), subclasses included;
+- Django's default cache when that cache is one every process shares: Redis (Django's
+  ``RedisCache`` or django-redis; one ``SET NX EX``, see below) or Memcached (``PyMemcacheCache``,
+  ``PyLibMCCache``: ``cache.add``, atomic), subclasses included;
 - else the ``SpentIdentifier`` table: an insert of the identifier's digest (the primary key), so
   a second insert fails, whatever the number of processes and databases' writers. The default
   configuration (SQLite and the local-memory cache, each process its own) is correct so.
+
+With Redis, a DPoP call spends a ``jti`` on every API request, so that write takes the shortest
+path redis-py offers: each thread keeps one connection of the cache's own pool (its address,
+password, TLS, database) and sends ``SET key 1 NX EX seconds`` on it, without the client's layers
+(key versioning stays: the key is the cache's ``make_key``). A Redis that cannot be reached this
+way (a cluster client, a custom one) gets ``cache.add``.
 
 ``OAUTHCORE["SINGLE_USE_STORE"]`` is ``"auto"`` (the above), ``"cache"`` (say, a custom backend
 every process shares) or ``"database"``. A store that cannot answer raises ``Unavailable``:
@@ -22,11 +28,13 @@ import contextlib
 import hashlib
 import logging
 import math
+import os
 import threading
 from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.core.signals import setting_changed
 from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.utils import timezone
@@ -56,6 +64,9 @@ UNFIT_CACHES = frozenset(
     }
 )
 NOTHING_KEPT = "django.core.cache.backends.dummy.DummyCache"
+REDIS_CACHES = frozenset(
+    {"django.core.cache.backends.redis.RedisCache", "django_redis.cache.RedisCache"}
+)
 CACHE_PREFIX = "oauthcore:spent:"
 
 
@@ -129,10 +140,61 @@ def _cache():
     return backend
 
 
+def _redis_pool(backend: BaseCache):
+    """Return the connection pool Redis writes of ``backend`` go to, or None if it has none."""
+    if not _names(type(backend)) & REDIS_CACHES:
+        return None
+    try:
+        if hasattr(backend, "client"):  # django-redis (its public get_redis_connection)
+            client = backend.client.get_client(write=True)
+        else:  # Django's RedisCache: the primary, where writes go
+            client = backend._cache.get_client(write=True)
+        return client.connection_pool
+    except (AttributeError, TypeError):  # a cluster, sharded or custom client: no plain pool
+        return None
+
+
+def _redis_connection(backend: BaseCache):
+    """Return this thread's own connection to ``backend``'s Redis, None if it cannot have one."""
+    found = getattr(_threads, "redis", False)
+    if found is False:
+        pool = _redis_pool(backend)
+        found = _threads.redis = pool.make_connection() if pool is not None else None
+    return found
+
+
+def _set_nx(connection, key: str, timeout: int) -> bool:
+    """``SET key 1 NX EX timeout``: True if the key was set, False if it existed."""
+    command = connection.pack_command("SET", key, b"1", "NX", "EX", timeout)
+    connection.send_packed_command(command, check_health=False)
+    return connection.read_response() is not None
+
+
+def _spend_in_redis(connection, key: str, timeout: int) -> bool:
+    from redis.exceptions import ConnectionError
+
+    try:
+        try:
+            return _set_nx(connection, key, timeout)
+        except ConnectionError:
+            # Left idle, the connection may have been closed by Redis (a restart, its idle
+            # timeout): the command did not run. Sent once more on a new connection; a second
+            # failure is a Redis that cannot be reached. (A TimeoutError is not retried: the
+            # command may have run, and the retry would say "spent".)
+            connection.disconnect()
+            return _set_nx(connection, key, timeout)
+    except Exception:  # nothing, or half a reply, read: the connection cannot be trusted
+        connection.disconnect()
+        raise
+
+
 def _spend_in_cache(key: str, expires_at: datetime, now: datetime) -> bool:
     timeout = max(math.ceil((expires_at - now).total_seconds()), 1)
     backend = _cache()
     try:
+        connection = _redis_connection(backend)
+        if connection is not None:
+            return _spend_in_redis(connection, backend.make_key(CACHE_PREFIX + key), timeout)
         return backend.add(CACHE_PREFIX + key, 1, timeout=timeout)
     except Exception as e:  # any backend's error (redis.ConnectionError, ...): cannot tell
         logger.exception("The cache could not record a one-time identifier.")
@@ -182,11 +244,17 @@ def _spend_in_database(key: str, expires_at: datetime, now: datetime) -> bool:
     return True
 
 
-def _reset(*, setting: str, **kwargs) -> None:
+def _forget_threads() -> None:
     global _threads
+    _threads = threading.local()
+
+
+def _reset(*, setting: str, **kwargs) -> None:
     if setting in ("CACHES", "OAUTHCORE"):
         _chosen.clear()
-        _threads = threading.local()
+        _forget_threads()
 
 
 setting_changed.connect(_reset, dispatch_uid="oauthcore.single_use")
+# A forked process (a gunicorn worker of a preloaded app) opens connections of its own.
+os.register_at_fork(after_in_child=_forget_threads)

@@ -20,6 +20,7 @@ from oauthcore.models import SpentIdentifier
 from oauthcore.testing import make_access_token
 from tests import client_jwt, par_kit
 from tests.dpop_kit import DPoPKey
+from tests.factories import UNREACHABLE_REDIS
 from tests.protocol import basic_auth, post_token
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,95 @@ def test_an_invalid_store_setting_refuses_instead_of_accepting(client, client_ap
     response = token_with(client, client_app, DPoPKey().proof())
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["error"] == "invalid_dpop_proof"
+
+
+# --- with Redis: one SET NX EX on a connection of the thread's own ---------------------------
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_BACKENDS = ["django.core.cache.backends.redis.RedisCache", "django_redis.cache.RedisCache"]
+
+
+def redis_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=REDIS_BACKENDS)
+def redis_cache(request, settings):
+    """Each Redis backend in turn on a database of its own (emptied), the store "auto" picks."""
+    if not redis_up():
+        pytest.skip("needs Redis at 127.0.0.1:6379")
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    settings.CACHES = {
+        "default": {"BACKEND": request.param, "LOCATION": REDIS_URL, "KEY_PREFIX": "site"}
+    }
+    from django.core.cache import cache
+
+    assert single_use.store() == "cache"
+    yield cache
+    cache.close()
+
+
+def spend_now(value: str) -> bool:
+    at = timezone.now()
+    return single_use.spend("test", value, expires_at=at + timedelta(seconds=90), now=at)
+
+
+def test_redis_keeps_an_identifier_under_the_caches_own_key_until_it_expires(redis_cache):
+    assert spend_now("a") is True
+    assert spend_now("a") is False
+    assert spend_now("b") is True
+    key = single_use.CACHE_PREFIX + single_use.digest("test", "a")
+    assert redis_cache.get(key) == 1  # KEY_PREFIX and version applied: the cache reads it
+    raw = redis_cache.make_key(key)
+    import redis
+
+    assert 85 <= redis.Redis.from_url(REDIS_URL).ttl(raw) <= 90
+
+
+def test_an_identifier_a_process_spent_with_cache_add_is_spent(redis_cache):
+    """A process of an earlier version (cache.add) and this one agree during a deploy."""
+    key = single_use.CACHE_PREFIX + single_use.digest("test", "old")
+    assert redis_cache.add(key, 1, timeout=60) is True
+    assert spend_now("old") is False
+
+
+def test_a_connection_redis_closed_is_replaced_without_refusing(redis_cache):
+    import redis
+
+    assert spend_now("first") is True
+    admin = redis.Redis.from_url(REDIS_URL)
+    killed = admin.client_kill_filter(_type="normal", skipme=True)  # as a Redis restart would
+    assert killed >= 1
+    assert spend_now("second") is True
+    assert spend_now("second") is False
+    assert spend_now("first") is False
+
+
+def test_an_unreachable_redis_refuses_the_proof(client, client_app, settings, caplog):
+    settings.CACHES = UNREACHABLE_REDIS
+    response = token_with(client, client_app, DPoPKey().proof())
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["error_description"] == "The DPoP proof cannot be checked now; retry."
+    assert "could not record a one-time identifier" in caplog.text
+
+
+def test_a_replayed_proof_is_refused_by_the_api_with_either_redis_backend(
+    client, user, redis_cache
+):
+    key = DPoPKey()
+    token = make_access_token(user=user, scopes=["read:profile"], cnf={"jkt": key.jkt})
+    headers = {
+        "HTTP_AUTHORIZATION": f"DPoP {token}",
+        **key.header("GET", API_URL, access_token=token),
+    }
+    assert client.get(API_URL, **headers).status_code == HTTPStatus.OK
+    replay = client.get(API_URL, **headers)
+    assert replay.status_code == HTTPStatus.UNAUTHORIZED
+    assert 'error="invalid_dpop_proof"' in replay["WWW-Authenticate"]

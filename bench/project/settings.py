@@ -5,7 +5,8 @@
 Both contenders share the middleware, the cache and Django's default password hashers
 (django-oauth-toolkit hashes client secrets with the first one, PBKDF2). ``BENCH_CACHE_URL`` picks
 the cache: local memory by default (the SQLite half), Redis for the PostgreSQL half (production's
-configuration; ``http_bench.py`` sets it).
+configuration; ``http_bench.py`` sets it). ``BENCH_SINGLE_USE_STORE`` forces where DPoP ``jti``s
+go (``cache`` or ``database``; default ``auto``, as in oauthcore).
 """
 
 import os
@@ -79,5 +80,6 @@ OAUTHCORE = {
     "ISSUER": ISSUER,
     "SCOPES": {"read": "Read"},
     "ACCESS_TOKEN_LIFETIME": timedelta(hours=1),  # the run outlives the default 15 minutes
+    "SINGLE_USE_STORE": os.environ.get("BENCH_SINGLE_USE_STORE", "auto"),
 }
 OAUTH2_PROVIDER = {"SCOPES": {"read": "Read"}}
