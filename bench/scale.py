@@ -13,6 +13,8 @@ On PostgreSQL (127.0.0.1:5432, user postgres; the database ``scale`` is created 
    and key through oauthcore's code; VACUUM ANALYZE; measure every endpoint;
 2. grow the filler to the large size (10^7 refresh tokens and audit events, 10^6 codes, consents
    and users, 10^5 clients and live deny-list rows), VACUUM ANALYZE, measure again;
+   before each size is measured: CHECKPOINT, and a wait until the CPU is 90 % idle again (at
+   most 10 minutes), so that PostgreSQL's writing back of the seeding does not slow that size;
 3. ``cleartokens --progress`` deletes the expired half (≈ 10^7 rows) while the token endpoint is
    under load: its p99 beside the run against its p99 without; the longest statement and any
    lock wait seen in ``pg_stat_activity`` meanwhile.
@@ -67,6 +69,7 @@ def large(exponent: int) -> dict:
 
 
 SCOPE = "openid profile email read:profile"
+READER = "reader"  # the user whose connected-apps page is measured
 
 
 def mode(quick: bool, exponent: int) -> dict:
@@ -105,6 +108,34 @@ def vacuum() -> float:
     return time.monotonic() - began
 
 
+def cpu_idle(seconds: float) -> float:
+    """Return the fraction of the machine's CPU time left idle during the next ``seconds``."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # all, idle + iowait
+
+    total_a, idle_a = sample()
+    time.sleep(seconds)
+    total_b, idle_b = sample()
+    return (idle_b - idle_a) / max(total_b - total_a, 1)
+
+
+def settle(limit: float = 600.0) -> float:
+    """CHECKPOINT, then wait until the machine is idle again (PostgreSQL writing back what a
+    size's seeding dirtied, autovacuum): what runs after must not compete with it. Return the
+    seconds waited."""
+    import psycopg
+
+    began = time.monotonic()
+    with psycopg.connect(pg_url(), autocommit=True) as connection:
+        connection.execute("CHECKPOINT")
+    os.sync()
+    while time.monotonic() - began < limit and cpu_idle(3.0) < 0.9:
+        pass
+    return time.monotonic() - began
+
+
 def setup_database() -> dict:
     """Create the database, migrate, fill the small size; make the benchmark's own rows."""
     import redis
@@ -130,7 +161,7 @@ def setup_database() -> dict:
 def live_rows() -> dict:
     """Make the user, client, consent and signing key the benchmark uses, through oauthcore."""
     from django.contrib.auth import get_user_model
-    from seed import SECRET, basic, write_client
+    from seed import SECRET, basic, write_client, write_refresh_tokens
 
     from oauthcore.jose import keyring
     from oauthcore.models import Consent
@@ -138,6 +169,11 @@ def live_rows() -> dict:
     user = get_user_model().objects.create_superuser("bench", "bench@example.com", SECRET)
     client = write_client("bench", [*SCOPE.split(), "publish"], can_introspect=True)
     Consent.objects.create(user=user, client=client, scopes=SCOPE.split())
+    # The connected-apps page is read as a user whose history is the same at both sizes: the
+    # bench user gains every code and refresh token of the run, which is not the tables growing.
+    reader = get_user_model().objects.create_user(READER, "reader@example.com", SECRET)
+    Consent.objects.create(user=reader, client=client, scopes=SCOPE.split())
+    write_refresh_tokens(client, reader, 20, scope="read:profile")
     keyring.signing_key()
     return {"auth": basic("bench"), "password": SECRET}
 
@@ -198,15 +234,15 @@ class Server:
         self.proc.wait()
 
 
-def login(port: int, password: str) -> str:
-    """Sign the bench user in through the login form; return the session cookie header."""
+def login(port: int, password: str, username: str = "bench") -> str:
+    """Sign a user in through the login form; return the session cookie header."""
     import requests
 
     session = requests.Session()
     base = f"http://127.0.0.1:{port}"
     page = session.get(f"{base}/accounts/login/", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    form = {"username": "bench", "password": password, "csrfmiddlewaretoken": token}
+    form = {"username": username, "password": password, "csrfmiddlewaretoken": token}
     session.post(f"{base}/accounts/login/", data=form, timeout=30, allow_redirects=False)
     return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
 
@@ -256,7 +292,7 @@ def take(made: dict, kind: str, count: int) -> list[str]:
     return values
 
 
-def endpoints(live: dict, made: dict, cookie: str, per_round: int) -> dict:
+def endpoints(live: dict, made: dict, cookies: dict, per_round: int) -> dict:
     """Name -> a function returning the next round's target (fresh bodies each round)."""
     from seed import REDIRECT_URI, VERIFIER
 
@@ -299,9 +335,12 @@ def endpoints(live: dict, made: dict, cookie: str, per_round: int) -> dict:
         "API call (/api/profile/)": lambda: {"path": "/api/profile/", "headers": bearer},
         "authorize (consented: redirect)": lambda: {
             "path": authorize,
-            "headers": {"Cookie": cookie},
+            "headers": {"Cookie": cookies["bench"]},
         },
-        "connected apps page": lambda: {"path": "/oauth/apps/", "headers": {"Cookie": cookie}},
+        "connected apps page": lambda: {
+            "path": "/oauth/apps/",
+            "headers": {"Cookie": cookies[READER]},
+        },
         "JWKS": lambda: {"path": "/oauth/jwks.json"},
         "metadata (RFC 8414)": lambda: {"path": "/.well-known/oauth-authorization-server"},
         "metadata (OpenID)": lambda: {"path": "/.well-known/openid-configuration"},
@@ -331,9 +370,9 @@ def check_answers(port: int, targets: dict) -> None:
         assert status in (200, 302), (name, status, answer[:300])
 
 
-def bench_endpoints(port: int, live: dict, made: dict, cookie: str, cfg: dict) -> dict:
-    targets = endpoints(live, made, cookie, cfg["per_round"])
-    check_answers(port, endpoints(live, made, cookie, 2))
+def bench_endpoints(port: int, live: dict, made: dict, cookies: dict, cfg: dict) -> dict:
+    targets = endpoints(live, made, cookies, cfg["per_round"])
+    check_answers(port, endpoints(live, made, cookies, 2))
     runs: dict[str, list[dict]] = {name: [] for name in targets}
     for _ in range(cfg["rounds"]):
         for name, make in targets.items():
@@ -380,11 +419,11 @@ def measure(live: dict, cfg: dict, label: str) -> dict:
     made = consumables(cfg)
     server = Server()
     try:
-        cookie = login(server.port, live["password"])
+        cookies = {name: login(server.port, live["password"], name) for name in ("bench", READER)}
         print(f"  measuring the endpoints ({label}) ...", flush=True)
-        result = {"endpoints": bench_endpoints(server.port, live, made, cookie, cfg)}
+        result = {"endpoints": bench_endpoints(server.port, live, made, cookies, cfg)}
         print(f"  measuring the admin changelists ({label}) ...", flush=True)
-        result["admin"] = bench_admin(server.port, cookie, cfg)
+        result["admin"] = bench_admin(server.port, cookies["bench"], cfg)
     finally:
         server.stop()
     return result
@@ -418,7 +457,7 @@ class Watch(threading.Thread):
 
 
 def token_targets(live: dict, made: dict, per_round: int) -> dict:
-    every = endpoints(live, made, "", per_round)
+    every = endpoints(live, made, {}, per_round)
     return {name: every[name] for name in ("token: refresh_token", "token: client_credentials")}
 
 
@@ -437,7 +476,8 @@ def bench_housekeeping(live: dict, cfg: dict) -> dict:
         watch.start()
         began = time.monotonic()
         limit = ["--max-seconds", str(cfg["sweep"])] if cfg["sweep"] else []
-        limit += ["--pause", os.environ.get("BENCH_SCALE_PAUSE", "0")]
+        if "BENCH_SCALE_PAUSE" in os.environ:  # else the command's default
+            limit += ["--pause", os.environ["BENCH_SCALE_PAUSE"]]
         run = subprocess.Popen(
             [sys.executable, "manage.py", "cleartokens", "--progress", *limit],
             cwd=ROOT,
@@ -614,6 +654,7 @@ def main() -> int:
         print(f"Seeding {size_label(SMALL)} ...", flush=True)
         live = setup_database()
         result["timings"]["vacuum small"] = vacuum()
+        result["timings"]["settle small"] = settle()
         result["small"] = measure(live, cfg, "small")
         save()
         print(f"Growing to {size_label(cfg['large'])} ...", flush=True)
@@ -621,6 +662,7 @@ def main() -> int:
         scale_seed.grow(pg_url(), SMALL, cfg["large"])
         result["timings"]["grow"] = time.monotonic() - grown
         result["timings"]["vacuum large"] = vacuum()
+        result["timings"]["settle large"] = settle()
         result["large"] = measure(live, cfg, "large")
         save()
         print("cleartokens beside the token endpoint ...", flush=True)
