@@ -21,8 +21,11 @@ demo: install
 	$(BIN)/python manage.py seeddemo
 	$(BIN)/uvicorn example_project.asgi:application --host $(HOST) --port $(PORT)
 
+# The suite in one process per core (at most 4: each takes a Redis database, tests/settings.py);
+# a file's tests run in the same process. TEST_PROCESSES=0 runs it in this one process.
+TEST_PROCESSES ?= auto
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --maxprocesses 4 --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

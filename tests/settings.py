@@ -2,8 +2,14 @@
 
 The database and cache come from DATABASE_URL and CACHE_URL, so the same suite runs on SQLite
 and on PostgreSQL + Redis.
+
+Under pytest-xdist (``make test`` runs the suite in several processes) each process has a Redis
+database of its own, the one ``CACHE_URL`` names plus its number (gw0: +0, gw1: +1, ...), since
+every test begins by emptying the cache.
 """
 
+import os
+import re
 from datetime import timedelta
 
 from example_project.settings import *  # noqa: F403
@@ -11,6 +17,10 @@ from example_project.settings import OAUTHCORE, database, env
 
 DATABASES = {"default": database(default="sqlite:///:memory:")}
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+_worker = re.fullmatch(r"gw(\d+)", os.environ.get("PYTEST_XDIST_WORKER", ""))
+if _worker and "redis" in CACHES["default"]["BACKEND"].lower():
+    _base, _db = CACHES["default"]["LOCATION"].rsplit("/", 1)
+    CACHES["default"]["LOCATION"] = f"{_base}/{int(_db or 0) + int(_worker[1])}"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

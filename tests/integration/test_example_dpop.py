@@ -19,7 +19,7 @@ from tests.dpop_kit import DPoPKey
 from tests.live_stack import BIN, DefaultStack
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
-REDIS = "redis://127.0.0.1:6379/13"
+REDIS = "redis://127.0.0.1:6379/10"
 
 
 def free_port() -> int:
@@ -44,7 +44,7 @@ def stack(tmp_path_factory):
     port = free_port()
     issuer = f"http://127.0.0.1:{port}"
     extra = {"CACHE_URL": REDIS, "OAUTHCORE_DPOP_NONCES": "true"}
-    stack = DefaultStack("dpop", 13, issuer, tmp_path_factory.mktemp("dpop"), env_extra=extra)
+    stack = DefaultStack("dpop", 10, issuer, tmp_path_factory.mktemp("dpop"), env_extra=extra)
     try:
         stack.create()
         stack.service = stack.create_client("Service", "client_credentials", scopes="publish")
