@@ -9,7 +9,10 @@ PostgreSQL database (made and dropped here) and a private redis-server on a free
 and stopped here). Per endpoint, interleaved rounds of ``wrk -t2 -c8`` against server A, then
 against A and B at once (one wrk each: the load split between the two ports, as a load balancer
 would), the best round of each kept; codes, refresh tokens and revocations are sent once each
-(``bench/unique_bodies.lua``).
+(``bench/unique_bodies.lua``). During each round the CPU time of the servers' processes,
+PostgreSQL's and Redis's is read from ``/proc``: the table gives each one's CPU milliseconds
+per request, and so the requests per second a core of each serves (on a machine with fewer
+cores than the two servers need, that is what shows how they would scale on their own).
 Ports 8400-8499. A few minutes; needs wrk and PostgreSQL at 127.0.0.1:5432 (user ``postgres``).
 """
 
@@ -172,8 +175,8 @@ def requests_of(
         path, template, key = ONE_TIME[endpoint]
         taken, data[key] = data[key][:count], data[key][count:]
         return path, basic(), [template.format(value=value) for value in taken]
-    path, body = REPEATED[endpoint]
-    return path, basic(), [body.format(token=data["token"])] * count
+    path, body = REPEATED[endpoint]  # the same body every time: more than a round can send
+    return path, basic(), [body.format(token=data["token"])] * max(count, 100_000)
 
 
 GETS = {
@@ -214,8 +217,40 @@ def queries_per_request(server: Server, data: dict, endpoint: str) -> int:
     return int(response.getheader("X-Queries"))
 
 
-def one_round(servers: list[Server], data: dict, endpoint: str, seconds: int) -> dict:
-    """Load every server at once (one wrk each, the bodies split); return the summed req/s."""
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """The CPU time (user + system) the processes ``pids`` have used so far."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / HZ
+
+
+def postgres_pids() -> list[int]:
+    """PostgreSQL's processes (its backends come and go: read again around each round)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                found.append(int(entry.name))
+    return found
+
+
+def processes(servers: list[Server], redis: Redis) -> dict[str, list[int]]:
+    return {
+        "gunicorn": [pid for s in servers for pid in (s.proc.pid, *s.workers())],
+        "postgres": postgres_pids(),
+        "redis": [redis.proc.pid],
+    }
+
+
+def one_round(servers: list[Server], redis: Redis, data: dict, endpoint: str, seconds: int) -> dict:
+    """Load every server at once (one wrk each, the bodies split); return the summed req/s and
+    the CPU milliseconds per request of the servers, PostgreSQL and Redis."""
 
     def run(server: Server) -> dict:
         path, auth, bodies = requests_of(data, endpoint)
@@ -223,21 +258,33 @@ def one_round(servers: list[Server], data: dict, endpoint: str, seconds: int) ->
             return http_bench.wrk_load(server.port, path, auth, f"{seconds}s")
         return http_bench.wrk_bodies(server.port, path, auth, bodies, f"{seconds}s")
 
+    pids = processes(servers, redis)
+    before = {name: cpu_seconds(group) for name, group in pids.items()}
+    began = time.monotonic()
     with ThreadPoolExecutor(len(servers)) as pool:
         results = list(pool.map(run, servers))
+    elapsed = time.monotonic() - began
+    pids["postgres"] = sorted(set(pids["postgres"]) | set(postgres_pids()))
+    used = {name: cpu_seconds(group) - before[name] for name, group in pids.items()}
+    rps = sum(r["rps"] for r in results)
     for server in servers:
         server.drain()
     return {
-        "rps": sum(r["rps"] for r in results),
+        "rps": rps,
         "errors": sum(r["errors"] for r in results),
         "exhausted": any(r.get("exhausted") for r in results),
+        "cpu ms": {name: 1000 * s / max(rps * elapsed, 1) for name, s in used.items()},
     }
 
 
 def table(results: dict) -> list[str]:
+    """Throughput with one and two servers, and the CPU each request cost the servers,
+    PostgreSQL and Redis (one server → two): what a core of each serves."""
     lines = [
-        "| endpoint | SQL queries / request | 1 server req/s | 2 servers req/s | x |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        "| endpoint | SQL queries / request | 1 server req/s | 2 servers req/s | x "
+        "| gunicorn CPU ms / request (1 → 2) | PostgreSQL CPU ms / request (1 → 2) "
+        "| Redis CPU ms / request | req/s per gunicorn core | req/s per PostgreSQL core |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for endpoint, row in results.items():
         one, two = row["1"], row["2"]
@@ -246,9 +293,13 @@ def table(results: dict) -> list[str]:
             for r in (one, two)
         )
         ratio = two["rps"] / one["rps"] if one["rps"] else 0
+        g1, g2 = one["cpu ms"]["gunicorn"], two["cpu ms"]["gunicorn"]
+        p1, p2 = one["cpu ms"]["postgres"], two["cpu ms"]["postgres"]
+        per_pg = f"{1000 / p1:,.0f}" if p1 >= 0.005 else "(none)"
         lines.append(
             f"| {endpoint} | {row['queries']} | {one['rps']:.0f} | {two['rps']:.0f} | "
-            f"{ratio:.2f}{notes} |"
+            f"{ratio:.2f}{notes} | {g1:.2f} → {g2:.2f} | {p1:.2f} → {p2:.2f} | "
+            f"{one['cpu ms']['redis']:.2f} | {1000 / max(g1, 0.001):,.0f} | {per_pg} |"
         )
     return lines
 
@@ -301,14 +352,14 @@ def main() -> int:
         print("needs wrk (apt-get install -y wrk)", file=sys.stderr)
         return 2
     count = bodies * 3 * args.rounds + 3
-    with stack(args.database, args.pgbouncer, count) as (servers, data, _redis):
+    with stack(args.database, args.pgbouncer, count) as (servers, data, redis):
         data["bodies"], results = bodies, {}
         for endpoint in ENDPOINTS:
             rounds = {"1": [], "2": []}
             queries = queries_per_request(servers[0], data, endpoint)
             for _ in range(args.rounds):  # interleaved: the machine's other load hits both
-                rounds["1"].append(one_round(servers[:1], data, endpoint, args.seconds))
-                rounds["2"].append(one_round(servers, data, endpoint, args.seconds))
+                rounds["1"].append(one_round(servers[:1], redis, data, endpoint, args.seconds))
+                rounds["2"].append(one_round(servers, redis, data, endpoint, args.seconds))
             best = {n: max(r, key=lambda x: x["rps"]) for n, r in rounds.items()}
             results[endpoint] = {"queries": queries, **best}
             print(endpoint, results[endpoint], flush=True)
