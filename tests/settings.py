@@ -11,6 +11,7 @@ every test begins by emptying the cache.
 import os
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 from example_project.settings import *  # noqa: F403
 from example_project.settings import OAUTHCORE, database, env
@@ -19,8 +20,9 @@ DATABASES = {"default": database(default="sqlite:///:memory:")}
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 _worker = re.fullmatch(r"gw(\d+)", os.environ.get("PYTEST_XDIST_WORKER", ""))
 if _worker and "redis" in CACHES["default"]["BACKEND"].lower():
-    _base, _db = CACHES["default"]["LOCATION"].rsplit("/", 1)
-    CACHES["default"]["LOCATION"] = f"{_base}/{int(_db or 0) + int(_worker[1])}"
+    _url = urlsplit(CACHES["default"]["LOCATION"])
+    _db = int(_url.path.strip("/") or 0) + int(_worker[1])
+    CACHES["default"]["LOCATION"] = urlunsplit(_url._replace(path=f"/{_db}"))
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
