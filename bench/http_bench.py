@@ -44,17 +44,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PORTS = range(8100, 8200)
-API = [
-    "floor",
-    "ours RS256",
-    "ours ES256",
-    "ours EdDSA",
-    "ours no deny-list",
-    "ours first use",
-    "ours DPoP",
-    "floor, DPoP's client",
-    "dot",
-]
 DPOP = "ours DPoP"  # RFC 9449: each request has its own proof, made before the round
 # The floor view sent what the DPoP row sends, by the same wrk script: what the load generator
 # itself costs (a Lua call and a fresh header per request), so that the DPoP row's ratio to it

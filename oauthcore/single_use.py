@@ -252,6 +252,9 @@ def _forget_threads() -> None:
 def _reset(*, setting: str, **kwargs) -> None:
     if setting in ("CACHES", "OAUTHCORE"):
         _chosen.clear()
+        connection = getattr(_threads, "redis", None)
+        if connection is not None:  # this thread's socket, not left to the garbage collector
+            connection.disconnect()
         _forget_threads()
 
 

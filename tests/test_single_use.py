@@ -20,7 +20,7 @@ from oauthcore.models import SpentIdentifier
 from oauthcore.testing import make_access_token
 from tests import client_jwt, par_kit
 from tests.dpop_kit import DPoPKey
-from tests.factories import UNREACHABLE_REDIS
+from tests.factories import UNREACHABLE_REDIS, redis_answers
 from tests.protocol import basic_auth, post_token
 
 pytestmark = pytest.mark.django_db
@@ -188,19 +188,10 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 REDIS_BACKENDS = ["django.core.cache.backends.redis.RedisCache", "django_redis.cache.RedisCache"]
 
 
-def redis_up() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
-    except Exception:
-        return False
-
-
 @pytest.fixture(params=REDIS_BACKENDS)
 def redis_cache(request, settings):
     """Each Redis backend in turn on a database of its own (emptied), the store "auto" picks."""
-    if not redis_up():
+    if not redis_answers(REDIS_URL):
         pytest.skip("needs Redis at 127.0.0.1:6379")
     import redis
 

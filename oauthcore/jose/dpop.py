@@ -40,16 +40,11 @@ from oauthcore.jose import keys, remote_keys
 HEADER = "HTTP_DPOP"  # the DPoP request header, as Django names it
 NONCE_HEADER = "DPoP-Nonce"
 PROOF_TYPE = "dpop+jwt"
-# The asymmetric algorithms a proof may use and the key types that go with them (RFC 7518 3).
-# HS* and "none" are never accepted, whatever DPOP_SIGNING_ALGORITHMS says (RFC 9449 4.3).
-KEY_TYPES = remote_keys.KEY_TYPES
-PRIVATE_MEMBERS = remote_keys.PRIVATE_MEMBERS
 COMPACT_JWS = re.compile(r"([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)")
 MAX_JTI_LENGTH = 256
 JTI_NAMESPACE = "dpop"
 DEFAULT_PORTS = {"http": 80, "https": 443}
 KEY_CACHE_SIZE = 1024
-MIN_RSA_BITS = remote_keys.MIN_RSA_BITS  # RFC 7518 3.3, 3.5
 
 
 @dataclass(frozen=True)
@@ -63,7 +58,9 @@ class Proof:
 def algorithms() -> list[str]:
     """Return the proof algorithms accepted: the configured ones that are asymmetric (5.1)."""
     configured = oauth_settings.DPOP_SIGNING_ALGORITHMS
-    return profiles.active().narrow(alg for alg in configured if alg in KEY_TYPES)
+    # Only the asymmetric algorithms of remote_keys (RFC 7518 3): HS* and "none" never, whatever
+    # DPOP_SIGNING_ALGORITHMS says (RFC 9449 4.3).
+    return profiles.active().narrow(alg for alg in configured if alg in remote_keys.KEY_TYPES)
 
 
 def b64(data: bytes) -> str:
@@ -127,9 +124,9 @@ def _read_key(header: Any, accepted: Collection[str]) -> _ProofKey:
     jwk = header.get("jwk")
     if not isinstance(jwk, dict):
         raise errors.InvalidDPoPProof("The DPoP proof has no jwk.")
-    if PRIVATE_MEMBERS & set(jwk):
+    if remote_keys.PRIVATE_MEMBERS & set(jwk):
         raise errors.InvalidDPoPProof("The DPoP proof's jwk must be a public key.")
-    fits = (jwk.get("kty"), jwk.get("crv")) in KEY_TYPES[alg]
+    fits = (jwk.get("kty"), jwk.get("crv")) in remote_keys.KEY_TYPES[alg]
     if not fits or not profiles.active().allows_key(jwk):
         raise errors.InvalidDPoPProof("The DPoP proof's jwk does not fit its alg.")
     try:
@@ -137,7 +134,7 @@ def _read_key(header: Any, accepted: Collection[str]) -> _ProofKey:
         jkt = keys.thumbprint(jwk)
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as e:
         raise errors.InvalidDPoPProof("The DPoP proof's jwk is not a valid key.") from e
-    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MIN_RSA_BITS:
+    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < remote_keys.MIN_RSA_BITS:
         raise errors.InvalidDPoPProof("The DPoP proof's RSA key is shorter than 2048 bits.")
     return _ProofKey(alg, public_key, jkt, verify=_verifier(alg, public_key))
 

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from tests.dpop_kit import DPoPKey
+from tests.factories import redis_answers
 from tests.live_stack import BIN, DefaultStack
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
@@ -28,18 +29,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def redis_up() -> bool:
-    try:
-        import redis
-
-        return bool(redis.Redis.from_url(REDIS, socket_timeout=1).ping())
-    except Exception:
-        return False
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    if not redis_up():
+    if not redis_answers(REDIS):
         pytest.skip("needs Redis at 127.0.0.1:6379 (the workers share the jti store)")
     port = free_port()
     issuer = f"http://127.0.0.1:{port}"
