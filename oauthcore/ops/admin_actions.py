@@ -72,7 +72,8 @@ def revoke_families(modeladmin, request, queryset):
             family_id=family_id,
             by=request.user,
         )
-    modeladmin.message_user(request, _("%d token families revoked.") % len(rows))
+    revoked = ngettext("%d token family revoked.", "%d token families revoked.", len(rows))
+    modeladmin.message_user(request, revoked % len(rows))
 
 
 def grants_summary(consent: Consent) -> str:

@@ -84,10 +84,16 @@ def summary(ended: ending.Ended) -> str:
     if ended.sessions is None:
         sessions = _("browser sessions not ended (the session backend cannot list them)")
     else:
-        sessions = _("%d browser sessions deleted") % ended.sessions
-    rest = _("%(families)d refresh-token families revoked; %(clients)d relying parties notified.")
-    counts = {"families": ended.families, "clients": len(ended.clients)}
-    return f"{users % ended.users}: {sessions}; {rest % counts}"
+        sessions = (
+            ngettext("%d browser session deleted", "%d browser sessions deleted", ended.sessions)
+            % ended.sessions
+        )
+    families = ngettext(
+        "%d refresh-token family revoked", "%d refresh-token families revoked", ended.families
+    )
+    notified = len(ended.clients)
+    clients = ngettext("%d relying party notified", "%d relying parties notified", notified)
+    return f"{users % ended.users}: {sessions}; {families % ended.families}; {clients % notified}."
 
 
 @admin.action(description=DESCRIPTION, permissions=["change"])

@@ -205,3 +205,28 @@ def test_staff_ending_their_own_sessions_are_signed_out_too(admin_client, admin_
     response = admin_client.post(USERS, selected)
     assert response.status_code == HTTPStatus.FOUND
     assert not signed_in_still(admin_client) and not signed_in_still(other_browser)
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            "Sessions of 1 user ended: 1 browser session deleted; 1 refresh-token family revoked;"
+            " 1 relying party notified.",
+        ),
+        (
+            "de",
+            "1 Browser-Sitzung gelöscht; 1 Refresh-Token-Familie widerrufen; 1 Client benachrichtigt.",
+        ),
+    ],
+)
+def test_the_summary_counts_one_of_each_in_the_singular(
+    settings, admin_client, user, receivers, language, expected
+):
+    settings.LANGUAGE_CODE = language
+    app = factories.ClientFactory(backchannel_logout_uri=receivers[0].url)
+    oidc_flow.sign_in(HttpClient(), app, user)
+    selected = {"action": "end_sessions", "_selected_action": [user.pk], "post": "yes"}
+    done = admin_client.post(USERS, selected, follow=True, HTTP_ACCEPT_LANGUAGE=language)
+    assert expected in done.content.decode()
