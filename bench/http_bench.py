@@ -10,11 +10,11 @@ configuration: ``jti``s go to Redis), ``BENCH_REDIS_URL`` (default ``redis://127
 
 - API calls: ``wrk -t2 -c8`` against the floor, oauthcore (RS256, ES256, EdDSA; the deny-list off;
   every request a token's first use; a DPoP-bound RS256 token with a fresh ES256 proof on every
-  request, made beforehand and sent once each by ``unique_headers.lua``; and the floor view sent
+  request, made beforehand and sent once each by ``unique.lua``; and the floor view sent
   the same requests by the same script, what that load generator costs) and DOT: interleaved
   rounds, the best round's requests/s;
 - the token endpoint: client_credentials, code exchange and refresh against oauthcore, DOT with
-  hashing off and DOT with its defaults; wrk with ``unique_bodies.lua`` sends each code or
+  hashing off and DOT with its defaults; wrk with ``unique.lua`` sends each code or
   refresh token once; interleaved rounds, the best round;
 - without wrk, a Python load generator (threads, a new connection per request as gunicorn's sync
   workers close it) does both, and says so;
@@ -274,26 +274,11 @@ def dpop_proofs(data: dict, port: int, path: str, count: int) -> list[str]:
     return proofs_for(ours["DPoP key"], ours["DPoP"], htu, count)
 
 
-def wrk_headers(port: int, path: str, auth: str, proofs: list[str], duration: str) -> dict:
-    """GET ``path`` sending each DPoP proof at most once with wrk (bench/unique_headers.lua)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".txt") as file:
-        file.write("\n".join(proofs) + "\n")
-        file.flush()
-        args = ["wrk", "-t2", "-c8", f"-d{duration}", "--timeout", "30s"]
-        args += ["-s", str(ROOT / "bench/unique_headers.lua"), f"http://127.0.0.1:{port}{path}"]
-        out = subprocess.run(
-            [*args, "--", file.name, "2", auth], capture_output=True, text=True, check=True
-        ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return {"rps": rps, "errors": int(bad.group(1)) if bad else 0}
-
-
 def dpop_round(server: Server, data: dict, path: str, header: str, cfg: dict, wrk: bool) -> dict:
     """One round of DPoP API calls: proofs made first (not timed), each sent once."""
     proofs = dpop_proofs(data, server.port, path, cfg["n"] * 4)
     if wrk:
-        return wrk_headers(server.port, path, header, proofs, cfg["wrk"])
+        return wrk_once(server.port, path, header, proofs, cfg["wrk"], "DPoP")
     jobs = [("GET", path, "", {"Authorization": header, "DPoP": proof}) for proof in proofs]
     return python_load(server.port, jobs, 8, float(cfg["wrk"].rstrip("s")))
 
@@ -354,20 +339,21 @@ def token_jobs(data: dict, contender: str, grant: str, count: int) -> list[tuple
     return [("POST", path, body, {"Authorization": auth}) for body in bodies]
 
 
-def wrk_bodies(port: int, path: str, auth: str, bodies: list[str], duration: str) -> dict:
-    """POST each body at most once with wrk (bench/unique_bodies.lua)."""
+def wrk_once(port: int, path: str, auth: str, lines: list[str], duration: str, place: str) -> dict:
+    """Send each line at most once with wrk (bench/unique.lua): as the form body of a POST
+    (``place`` "body") or as the header ``place`` of a GET."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt") as file:
-        file.write("\n".join(bodies) + "\n")
+        file.write("\n".join(lines) + "\n")
         file.flush()
         args = ["wrk", "-t2", "-c8", f"-d{duration}", "--timeout", "30s"]
-        args += ["-s", str(ROOT / "bench/unique_bodies.lua"), f"http://127.0.0.1:{port}{path}"]
+        args += ["-s", str(ROOT / "bench/unique.lua"), f"http://127.0.0.1:{port}{path}"]
         out = subprocess.run(
-            [*args, "--", file.name, "2", auth], capture_output=True, text=True, check=True
+            [*args, "--", file.name, "2", auth, place], capture_output=True, text=True, check=True
         ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     sent = int(re.search(r"(\d+) requests in", out).group(1))
-    return {"rps": rps, "errors": int(bad.group(1)) if bad else 0, "exhausted": sent > len(bodies)}
+    return {"rps": rps, "errors": int(bad.group(1)) if bad else 0, "exhausted": sent > len(lines)}
 
 
 def best(runs: list[dict]) -> dict:
@@ -402,8 +388,11 @@ def bench_tokens(server: Server, data: dict, cfg: dict) -> tuple[dict, dict]:
                 duration = cfg["hashed_wrk"] if hashed else cfg["wrk"]
                 server.peak_rss_mb(reset=True)
                 if use_wrk:
-                    run = wrk_bodies(
-                        server.port, *token_request(data, contender, grant, count), duration
+                    run = wrk_once(
+                        server.port,
+                        *token_request(data, contender, grant, count),
+                        duration,
+                        "body",
                     )
                 else:
                     jobs = token_jobs(data, contender, grant, count)

@@ -9,7 +9,7 @@ PostgreSQL database (made and dropped here) and a private redis-server on a free
 and stopped here). Per endpoint, interleaved rounds of ``wrk -t2 -c8`` against server A, then
 against A and B at once (one wrk each: the load split between the two ports, as a load balancer
 would), the best round of each kept; codes, refresh tokens and revocations are sent once each
-(``bench/unique_bodies.lua``). During each round the CPU time of the servers' processes,
+(``bench/unique.lua``). During each round the CPU time of the servers' processes,
 PostgreSQL's and Redis's is read from ``/proc``: the table gives each one's CPU milliseconds
 per request, and so the requests per second a core of each serves (on a machine with fewer
 cores than the two servers need, that is what shows how they would scale on their own).
@@ -256,7 +256,7 @@ def one_round(servers: list[Server], redis: Redis, data: dict, endpoint: str, se
         path, auth, bodies = requests_of(data, endpoint)
         if bodies is None:
             return http_bench.wrk_load(server.port, path, auth, f"{seconds}s")
-        return http_bench.wrk_bodies(server.port, path, auth, bodies, f"{seconds}s")
+        return http_bench.wrk_once(server.port, path, auth, bodies, f"{seconds}s", "body")
 
     pids = processes(servers, redis)
     before = {name: cpu_seconds(group) for name, group in pids.items()}
