@@ -49,7 +49,8 @@ bench-scale-out: install
 	$(BIN)/python bench/scale_out.py
 	$(BIN)/python bench/cache_restart.py
 
-# 10^3 then 10^7 rows on PostgreSQL (database `scale`, Redis db 8): bench/README.md "At scale".
+# 10^3 and 10^7 rows on PostgreSQL, measured in turns (databases `scale` and `scale_large`, Redis
+# dbs 8 and 7): bench/README.md "At scale".
 bench-scale: install
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/scale.py
